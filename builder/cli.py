@@ -1,0 +1,76 @@
+"""Command line: a thin layer over the library API."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from builder import __version__
+from builder.config import ConfigError, load_config
+from builder.outlets import RegistryError
+from builder.pipeline import BuildError, build
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="corpus-builder", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build a release from raw captures")
+    b.add_argument("--raw", type=Path, required=True, help="directory of raw captures (*.jsonl, *.txt)")
+    b.add_argument("--out", type=Path, required=True, help="release directory to write (replaced atomically)")
+    b.add_argument("--config", type=Path, default=Path("corpus.toml"), help="corpus config (default: corpus.toml)")
+    b.add_argument("--strict", action="store_true", help="exit 1 when any record is quarantined")
+    b.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    b.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    s = sub.add_parser("schema", help="write schema/article.schema.json from the published model")
+    s.add_argument("--check", action="store_true", help="exit 1 if the checked-in schema differs")
+    return parser
+
+
+def _progress(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda message: print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            if args.workers < 1:
+                raise BuildError("--workers must be at least 1")
+            config = load_config(args.config)
+            result = build(args.raw, args.out, config, workers=args.workers, progress=_progress(args.quiet))
+            if not args.quiet:
+                if sys.stderr.isatty():
+                    print("\r\033[K", end="", file=sys.stderr)
+                print(result.summary())
+            if args.strict and result.counts["quarantined"]:
+                print(f"--strict: {result.counts['quarantined']} record(s) quarantined; see {result.out / 'quarantine.jsonl'}",
+                      file=sys.stderr)
+                return 1
+            return 0
+        if args.command == "schema":
+            from builder.schema import ARTICLE_SCHEMA_PATH, article_json_schema, render_json, write_article_schema
+
+            if args.check:
+                current = ARTICLE_SCHEMA_PATH.read_text(encoding="utf-8") if ARTICLE_SCHEMA_PATH.exists() else ""
+                if current != render_json(article_json_schema()):
+                    print(f"{ARTICLE_SCHEMA_PATH} is out of date; run: python -m builder schema", file=sys.stderr)
+                    return 1
+                return 0
+            write_article_schema()
+            print(f"wrote {ARTICLE_SCHEMA_PATH}")
+            return 0
+    except (ConfigError, BuildError, RegistryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

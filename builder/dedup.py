@@ -1,0 +1,77 @@
+"""Exact deduplication over small key columns: one article per id and per normalized body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from builder.stage import StagingArea
+
+KEY_COLUMNS = ["id", "cluster_id", "_body_sha256", "retrieved_at", "raw_sha256", "_source", "_line"]
+# Which of several copies is kept: the earliest capture (records with no capture time after
+# dated ones), then the smallest raw_sha256, then the first by file and line. Keeping the
+# earliest means a later re-capture never edits an article already released.
+_KEEP_ORDER = [("retrieved_at", "ascending"), ("raw_sha256", "ascending"), ("_source", "ascending"), ("_line", "ascending")]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    file: str
+    line: int
+    id: str
+    merged_into: str
+    rule: str  # "same_id" or "same_body"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "id": self.id, "merged_into": self.merged_into, "rule": self.rule}
+
+
+@dataclass
+class DedupResult:
+    keep: dict[int, list[int]]  # bucket -> row positions kept, ascending
+    kept: pa.Table  # key columns of kept rows
+    duplicates: list[Duplicate]
+
+
+def _keys(staging: StagingArea) -> pa.Table:
+    tables = []
+    for bucket in staging.buckets:
+        table = staging.read(bucket, KEY_COLUMNS)
+        n = table.num_rows
+        table = table.append_column("_bucket", pa.array([bucket] * n, pa.int32()))
+        tables.append(table.append_column("_pos", pa.array(range(n), pa.int64())))
+    if not tables:
+        fields = [staging.schema.field(c) for c in KEY_COLUMNS]
+        return pa.schema(fields + [pa.field("_bucket", pa.int32()), pa.field("_pos", pa.int64())]).empty_table()
+    return pa.concat_tables(tables)
+
+
+def _first_of_groups(table: pa.Table, key: str, rule: str) -> tuple[pa.Table, list[Duplicate]]:
+    order = table.sort_by([(key, "ascending"), *_KEEP_ORDER])
+    keys = order.column(key).to_pylist()
+    ids = order.column("id").to_pylist()
+    sources, lines = order.column("_source").to_pylist(), order.column("_line").to_pylist()
+    keep_mask, dups = [], []
+    current, winner = None, None
+    for i, k in enumerate(keys):
+        if k != current:
+            current, winner = k, ids[i]
+            keep_mask.append(True)
+            continue
+        keep_mask.append(False)
+        dups.append(Duplicate(sources[i], lines[i], ids[i], winner, rule))
+    return order.filter(pa.array(keep_mask, pa.bool_())), dups
+
+
+def deduplicate(staging: StagingArea) -> DedupResult:
+    keys = _keys(staging)
+    by_id, dups_id = _first_of_groups(keys, "id", "same_id")
+    kept, dups_body = _first_of_groups(by_id, "_body_sha256", "same_body")
+    keep: dict[int, list[int]] = {}
+    for bucket, pos in zip(kept.column("_bucket").to_pylist(), kept.column("_pos").to_pylist()):
+        keep.setdefault(bucket, []).append(pos)
+    for positions in keep.values():
+        positions.sort()
+    duplicates = sorted(dups_id + dups_body, key=lambda d: (d.file, d.line, d.id))
+    return DedupResult(keep=keep, kept=kept.sort_by("id"), duplicates=duplicates)

@@ -1,0 +1,60 @@
+"""Who runs the per-record stage: this process, or a pool of worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+import pyarrow as pa
+
+from builder.process import process_batch
+from builder.records import Article, Quarantined, RawUnit
+from builder.stage import to_batch
+from builder.validate import Limits
+
+Chunk = list[RawUnit | Quarantined]
+ChunkResult = tuple[pa.RecordBatch, list[Quarantined]]
+MAX_CHUNK_BYTES = 32 << 20
+
+
+def process_chunk(chunk: Chunk, limits: Limits) -> ChunkResult:
+    """Run the per-record stage over a chunk; the result is an Arrow batch plus quarantine."""
+    articles, quarantined = [], []
+    for unit, result in zip(chunk, process_batch(chunk, limits)):
+        if isinstance(result, Article):
+            articles.append((result, unit.source, unit.line))
+        else:
+            quarantined.append(result)
+    return to_batch(articles), quarantined
+
+
+def chunked(units: Iterable[RawUnit | Quarantined], rows: int) -> Iterator[Chunk]:
+    """Bounded chunks, by count and by bytes, so memory never grows with the corpus."""
+    chunk: Chunk = []
+    size = 0
+    for unit in units:
+        chunk.append(unit)
+        size += len(unit.data) if isinstance(unit, RawUnit) else 0
+        if len(chunk) >= rows or size >= MAX_CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def run_local(chunks: Iterable[Chunk], limits: Limits, workers: int) -> Iterator[ChunkResult]:
+    """Results of every chunk, in any order; at most 2 chunks per worker in flight."""
+    if workers <= 1:
+        for chunk in chunks:
+            yield process_chunk(chunk, limits)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: set[Future[ChunkResult]] = set()
+        for chunk in chunks:
+            pending.add(pool.submit(process_chunk, chunk, limits))
+            if len(pending) >= 2 * workers:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        for future in pending:
+            yield future.result()

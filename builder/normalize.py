@@ -1,0 +1,245 @@
+"""Normalize one validated raw record into a published Article, recording every removal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from builder.dates import parse_published, parse_rfc3339, resolve_dateline_date
+from builder.identity import article_id, canonical_url
+from builder.outlets import Outlet, Registry
+from builder.records import Article, Dateline, Image, Removed
+from builder.text import clean_inline, clean_text, join_paragraphs, paragraphs
+
+_SECTION_SPLIT = re.compile(r"\s*(?:/|>|»|›|\|)\s*")
+_SENTENCE_END = re.compile(r"[.!?:;,]$")
+# A breadcrumb item is a short label, not a sentence.
+_MAX_CRUMB = 40
+_MAX_HEADLINE = 300
+_MAX_CAPTION = 800
+_BYLINE_WINDOW = 4
+
+
+class NormalizeError(ValueError):
+    """A record that passed the schema but cannot become an article; carries a reason."""
+
+    def __init__(self, reason: str, message: str, pointer: str = "") -> None:
+        super().__init__(message)
+        self.reason, self.pointer = reason, pointer
+
+
+@dataclass
+class _Page:
+    """The body being taken apart: paragraphs left, and what was taken out."""
+
+    paras: list[str]
+    removed: list[Removed] = field(default_factory=list)
+
+    def take(self, index: int, kind: str) -> str:
+        text = self.paras.pop(index)
+        self.removed.append(Removed(kind=kind, text=text))
+        return text
+
+
+def resolve_outlet(record: dict, registry: Registry, text: str) -> tuple[Outlet | None, str, str]:
+    """(registry outlet or None, slug, display name): URL domain, captured name, text signature."""
+    url = record.get("url")
+    if url:
+        host = urlsplit(url).hostname or ""
+        outlet = registry.for_domain(host)
+        if outlet:
+            return outlet, outlet.slug, outlet.name
+    captured = record.get("outlet")
+    if captured:
+        outlet = registry.for_name(captured)
+        if outlet:
+            return outlet, outlet.slug, outlet.name
+    outlet = registry.for_text(text)
+    if outlet:
+        return outlet, outlet.slug, outlet.name
+    if captured:
+        name = clean_inline(captured)
+        return None, _slugify(name), name
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    return None, _slugify(host), host
+
+
+def _slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    return slug[:64] or "unknown"
+
+
+def _breadcrumb(page: _Page, outlet: Outlet | None) -> list[str]:
+    sep = outlet.rules.breadcrumb_separator if outlet else None
+    if sep is None or not page.paras:
+        return []
+    first = page.paras[0]
+    if "\n" in first or len(first) > 200:
+        return []
+    crumbs = [c.strip() for c in sep.split(first)]
+    if len(crumbs) < 2 or any(not c or len(c) > _MAX_CRUMB or _SENTENCE_END.search(c) for c in crumbs):
+        return []
+    page.take(0, "breadcrumb")
+    return crumbs
+
+
+def _section_from_metadata(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else _SECTION_SPLIT.split(value)
+    return [c for c in (clean_inline(i) for i in items) if c]
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _headline(page: _Page, title: str | None) -> str | None:
+    if title:
+        title = clean_inline(title)
+        if page.paras and _same(page.paras[0], title):
+            page.take(0, "headline")
+        return title
+    if not page.paras or len(page.paras) < 2:
+        return None
+    first = page.paras[0]
+    if "\n" in first or len(first) > _MAX_HEADLINE or re.search(r"[.!?]$", first):
+        return None
+    return page.take(0, "headline")
+
+
+def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]:
+    images: list[Image] = []
+    seen: set[tuple[str, str | None]] = set()
+    i = 0
+    while i < len(page.paras):
+        para = page.paras[i]
+        match = None
+        if len(para) <= _MAX_CAPTION and "\n" not in para:
+            match = next((m for p in patterns if (m := p.search(para))), None)
+        if match is None or not para[: match.start()].strip():
+            i += 1
+            continue
+        caption = para[: match.start()].strip()
+        credit = (match.groupdict().get("credit") or "").strip() or None
+        key = (caption.casefold(), credit)
+        page.take(i, "image_caption" if key not in seen else "duplicate_image_caption")
+        if key not in seen:
+            seen.add(key)
+            images.append(Image(caption=caption, credit=credit))
+    return images
+
+
+def _boilerplate(page: _Page, rules: tuple) -> None:
+    i = 0
+    while i < len(page.paras):
+        rule = next((r for r in rules if r.pattern.search(page.paras[i])), None)
+        if rule is None:
+            i += 1
+            continue
+        page.take(i, rule.kind)
+        if rule.scope == "to_end":
+            while len(page.paras) > i:
+                page.take(i, rule.tail_kind or rule.kind)
+        elif rule.scope == "until":
+            while len(page.paras) > i:
+                last = page.take(i, rule.tail_kind or rule.kind)
+                if rule.end is not None and rule.end.search(last):
+                    break
+
+
+def _bylines(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[str]:
+    for i, para in enumerate(page.paras[:_BYLINE_WINDOW]):
+        if len(para) > 200 or "\n" in para:
+            continue
+        match = next((m for p in patterns if (m := p.match(para))), None)
+        if match and match.groupdict().get("authors"):
+            page.take(i, "byline")
+            return split_authors(match.group("authors"))
+    return []
+
+
+def split_authors(text: str) -> list[str]:
+    """'JANE DOE and JOHN ROE' -> ['Jane Doe', 'John Roe']; mixed-case names are kept."""
+    names = re.split(r"\s*(?:,|;|&|\band\b)\s*", clean_inline(text))
+    return [_name_case(n) for n in names if n]
+
+
+def _name_case(name: str) -> str:
+    if name.isupper():
+        return " ".join(w[:1] + w[1:].lower() if not w.startswith("MC") else "Mc" + w[2:].capitalize() for w in name.split())
+    return name
+
+
+def _dateline(page: _Page, patterns: tuple[re.Pattern[str], ...], published: dt.datetime | None) -> Dateline:
+    if not page.paras:
+        return Dateline()
+    first = page.paras[0]
+    match = next((m for p in patterns if (m := p.match(first))), None)
+    if match is None or match.end() >= len(first):
+        return Dateline()
+    groups = {k: (v.strip() if v else None) for k, v in match.groupdict().items()}
+    page.paras[0] = first[match.end() :].lstrip()
+    page.removed.append(Removed(kind="dateline", text=first[: match.end()].strip()))
+    date = resolve_dateline_date(groups["date"], published) if groups.get("date") else None
+    return Dateline(place=groups.get("place") or None, date=date, agency=groups.get("agency") or None)
+
+
+def normalize(record: dict, raw_sha256: str, registry: Registry) -> Article:
+    """The published article for a schema-valid raw record."""
+    text = clean_text(record["text"])
+    outlet, slug, outlet_name = resolve_outlet(record, registry, text)
+    generic = registry.generic.rules
+    own = outlet.rules if outlet else generic
+    rules_of = lambda name: (getattr(own, name) + getattr(generic, name)) if outlet else getattr(generic, name)  # noqa: E731
+
+    published_at, published_source = None, None
+    if record.get("published"):
+        published_at, published_source = parse_published(
+            record["published"], outlet.timezone if outlet else None
+        )
+
+    page = _Page(paragraphs(text))
+    crumbs = _breadcrumb(page, outlet)
+    section = _section_from_metadata(record.get("section")) or crumbs
+    headline = _headline(page, record.get("title"))
+    _boilerplate(page, rules_of("boilerplate"))
+    images = _captions(page, rules_of("caption_credits"))
+    byline_authors = _bylines(page, rules_of("bylines"))
+    dateline = _dateline(page, rules_of("datelines"), published_at)
+    body = join_paragraphs(page.paras)
+    if not body:
+        raise NormalizeError("empty_body", "no body text is left after normalization", "/text")
+
+    url = record.get("url")
+    try:
+        canonical = canonical_url(url, registry) if url else None
+    except ValueError as exc:
+        raise NormalizeError("invalid_url", f"cannot parse url: {exc}", "/url") from None
+    authors = [clean_inline(a) for a in record.get("authors", [])] or byline_authors
+    language = record.get("language")
+    if not language and outlet and len(outlet.languages) == 1:
+        language = outlet.languages[0]
+    ident = article_id(canonical, body)
+    return Article(
+        id=ident,
+        outlet=slug,
+        outlet_name=outlet_name,
+        url=url,
+        canonical_url=canonical,
+        section=section,
+        headline=headline,
+        dateline=dateline,
+        published_at=published_at,
+        published_at_source=published_source,
+        retrieved_at=parse_rfc3339(record["retrieved_at"]) if record.get("retrieved_at") else None,
+        language=language,
+        authors=[a for a in authors if a],
+        text=body,
+        images=images,
+        removed=page.removed,
+        cluster_id=ident,
+        raw_sha256=raw_sha256,
+    )

@@ -1,0 +1,89 @@
+"""Schemas derived from the published model: JSON Schema, Arrow schema, `datasets` features."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import types
+import typing
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel
+
+from builder.records import Article
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+RAW_SCHEMA_PATH = SCHEMA_DIR / "raw_record.schema.json"
+ARTICLE_SCHEMA_PATH = SCHEMA_DIR / "article.schema.json"
+
+
+def _arrow_type(annotation: Any) -> tuple[pa.DataType, bool]:
+    """Map a field annotation to (Arrow type, nullable)."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"unsupported union {annotation!r}")
+        return _arrow_type(args[0])[0], True
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return pa.list_(pa.field("element", _arrow_type(item)[0], nullable=False)), False
+    if annotation is str:
+        return pa.string(), False
+    if annotation is int:
+        return pa.int64(), False
+    if annotation is dt.datetime:
+        return pa.timestamp("us", tz="UTC"), False
+    if annotation is dt.date:
+        return pa.date32(), False
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return pa.struct(_fields(annotation)), False
+    raise TypeError(f"no Arrow type for {annotation!r}")
+
+
+def _fields(model: type[BaseModel]) -> list[pa.Field]:
+    fields = []
+    for name, info in model.model_fields.items():
+        arrow_type, nullable = _arrow_type(info.annotation)
+        fields.append(pa.field(name, arrow_type, nullable=nullable))
+    return fields
+
+
+@cache
+def article_features() -> Any:
+    """The `datasets` Features of a published article (derived from the Arrow schema)."""
+    from datasets import Features
+
+    return Features.from_arrow_schema(pa.schema(_fields(Article)))
+
+
+@cache
+def article_arrow_schema() -> pa.Schema:
+    """The explicit Arrow schema of the Parquet files, with `datasets` features in its metadata."""
+    schema = pa.schema(_fields(Article))
+    features = article_features()
+    meta = {"huggingface": json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True)}
+    return schema.with_metadata(meta)
+
+
+def article_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of a published article, generated from the pydantic model."""
+    schema = Article.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def render_json(obj: Any) -> str:
+    """Stable JSON text for files checked in or published."""
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_article_schema(path: Path = ARTICLE_SCHEMA_PATH) -> None:
+    path.write_text(render_json(article_json_schema()), encoding="utf-8")
+
+
+@cache
+def raw_schema() -> dict[str, Any]:
+    return json.loads(RAW_SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -1,0 +1,127 @@
+"""Write the published splits as sharded Parquet with pinned, reproducible writer settings."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from builder.config import OutputConfig
+from builder.dedup import DedupResult
+from builder.records import SPLITS
+from builder.schema import article_arrow_schema
+from builder.stage import StagingArea
+
+
+def shard_name(split: str, index: int, total: int) -> str:
+    return f"data/{split}-{index:05d}-of-{total:05d}.parquet"
+
+
+class ShardWriter:
+    """Streams one split's rows into fixed-size row groups and fixed-size shards."""
+
+    def __init__(self, out: Path, split: str, total_rows: int, options: OutputConfig) -> None:
+        self.out, self.split, self.options = out, split, options
+        self.shards = max(1, math.ceil(total_rows / options.rows_per_shard))
+        self.schema = article_arrow_schema()
+        self._buffer: list[pa.Table] = []
+        self._buffered = 0
+        self._shard = -1
+        self._in_shard = 0
+        self._writer: pq.ParquetWriter | None = None
+        self.files: dict[str, int] = {}
+
+    def _open_next(self) -> None:
+        self.close_shard()
+        self._shard += 1
+        name = shard_name(self.split, self._shard, self.shards)
+        (self.out / name).parent.mkdir(parents=True, exist_ok=True)
+        o = self.options
+        self._writer = pq.ParquetWriter(
+            self.out / name,
+            self.schema,
+            compression=o.compression,
+            compression_level=o.compression_level,
+            use_dictionary=True,
+            write_statistics=True,
+            data_page_size=1 << 20,
+            version="2.6",
+            data_page_version="1.0",
+            write_page_index=False,
+            store_schema=True,
+        )
+        self.files[name] = 0
+        self._in_shard = 0
+
+    def write(self, table: pa.Table) -> None:
+        self._buffer.append(table)
+        self._buffered += table.num_rows
+        while self._buffered >= self._next_group_size():
+            self._flush(self._next_group_size())
+
+    def _next_group_size(self) -> int:
+        room = self.options.rows_per_shard - self._in_shard if self._writer else self.options.rows_per_shard
+        return min(self.options.row_group_rows, room if room > 0 else self.options.rows_per_shard)
+
+    def _flush(self, rows: int) -> None:
+        table = pa.concat_tables(self._buffer)
+        group, rest = table.slice(0, rows), table.slice(rows)
+        self._buffer, self._buffered = ([rest] if rest.num_rows else []), rest.num_rows
+        if self._writer is None or self._in_shard >= self.options.rows_per_shard:
+            self._open_next()
+        assert self._writer is not None
+        self._writer.write_table(group.combine_chunks(), row_group_size=rows)
+        self._in_shard += rows
+        self.files[shard_name(self.split, self._shard, self.shards)] += rows
+
+    def close(self) -> dict[str, int]:
+        if self._buffered:
+            self._flush(self._buffered)
+        self.close_shard()
+        return self.files
+
+    def close_shard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def split_counts(dedup: DedupResult, assign: Callable[[str], str]) -> dict[str, int]:
+    counts = dict.fromkeys(SPLITS, 0)
+    for cluster in dedup.kept.column("cluster_id").to_pylist():
+        counts[assign(cluster)] += 1
+    return counts
+
+
+def write_splits(
+    staging: StagingArea,
+    dedup: DedupResult,
+    assign: Callable[[str], str],
+    out: Path,
+    options: OutputConfig,
+    observe: Callable[[str, pa.Table], None],
+) -> dict[str, int]:
+    """Write every non-empty split in id order; returns {relative path: rows}."""
+    counts = split_counts(dedup, assign)
+    writers = {s: ShardWriter(out, s, n, options) for s, n in counts.items() if n}
+    names = [f.name for f in article_arrow_schema()]
+    for bucket in staging.buckets:
+        positions = dedup.keep.get(bucket)
+        if not positions:
+            continue
+        table = staging.read(bucket).take(pa.array(positions, pa.int64()))
+        table = table.take(pc.sort_indices(table, [("id", "ascending")]))
+        splits = pa.array([assign(c) for c in table.column("cluster_id").to_pylist()], pa.string())
+        for split, writer in writers.items():
+            part = table.filter(pc.equal(splits, split)).select(names)
+            if part.num_rows:
+                observe(split, part)
+                writer.write(part.cast(article_arrow_schema()))
+    files: dict[str, int] = {}
+    for writer in writers.values():
+        files.update(writer.close())
+    return files
