@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
-from jsonschema.exceptions import best_match
 
 from builder.records import Quarantined, RawUnit
 from builder.schema import raw_schema
@@ -91,9 +90,10 @@ def decode_object(data: bytes, what: str = "record") -> dict[str, Any]:
 
 
 def schema_error(record: dict[str, Any]) -> Rejected | None:
-    error = best_match(validator().iter_errors(record), key=_relevance)
-    if error is None:
+    errors = list(validator().iter_errors(record))
+    if not errors:
         return None
+    error = min(errors, key=_relevance)
     reason = _REASONS.get(error.validator, "schema_violation")
     path = list(error.absolute_path)
     if error.validator == "required":
@@ -107,9 +107,15 @@ def schema_error(record: dict[str, Any]) -> Rejected | None:
     return Rejected(reason, _truncate(error.message), _pointer(path))
 
 
+_PRIORITY = ["required", "anyOf", "additionalProperties", "type", "oneOf", "format", "pattern",
+             "minLength", "maxLength", "maxItems"]
+
+
 def _relevance(error: ValidationError) -> Any:
-    # Deterministic choice among several errors: shallowest path, then field name, then keyword.
-    return (-len(error.path), *[str(p) for p in error.path], error.validator)
+    # One deterministic error per record: shallowest path, then field, then the keyword that
+    # explains most (a wrong type before a bad format before a bad length).
+    rank = _PRIORITY.index(error.validator) if error.validator in _PRIORITY else len(_PRIORITY)
+    return (len(error.path), [str(p) for p in error.path], rank)
 
 
 def validate_unit(unit: RawUnit, limits: Limits) -> dict[str, Any]:

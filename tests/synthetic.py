@@ -7,13 +7,15 @@ import json
 import random
 import re
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ALLOWED_KEYS: frozenset[str] = frozenset(
-    {"text", "outlet", "url", "retrieved_at", "published", "title", "authors", "language", "section"}
+    {"text", "outlet", "url", "retrieved_at", "published", "title", "authors", "language",
+     "section"}
 )
 REASONS: frozenset[str] = frozenset(
     {
@@ -42,9 +44,10 @@ FIRST_NAMES = (
 )
 LAST_NAMES = (
     "Doe", "Smith", "Petrova", "Khan", "Zhang", "Garcia", "Ivanov", "Müller", "Okafor", "Nakamura",
-    "Haddad", "Dubois", "Rossi", "Novak", "Sharma", "Kowalski", "Mensah", "Larsen", "Ortega", "Tanaka",
-    "Rahimi", "Chen", "Sokolov", "Brennan", "Nguyen", "Al-Masri", "Fischer", "Adeyemi", "Moreau", "Kim",
-    "Hughes", "Abbasi", "Lindqvist", "Mwangi", "Costa", "Yilmaz", "O'Neill", "Park", "Volkov", "Santos",
+    "Haddad", "Dubois", "Rossi", "Novak", "Sharma", "Kowalski", "Mensah", "Larsen", "Ortega",
+    "Tanaka", "Rahimi", "Chen", "Sokolov", "Brennan", "Nguyen", "Al-Masri", "Fischer", "Adeyemi",
+    "Moreau", "Kim", "Hughes", "Abbasi", "Lindqvist", "Mwangi", "Costa", "Yilmaz", "O'Neill",
+    "Park", "Volkov", "Santos",
 )
 # (city, country, adjective, region)
 PLACES = (
@@ -104,11 +107,13 @@ THINK_TANKS = (
     "Institute for Strategic Studies", "Center for Strategic and International Studies",
 )
 TOPICS = (
-    "the ceasefire talks", "grain exports", "the energy crisis", "new sanctions", "the trade dispute",
-    "interest rates", "the upcoming election", "the refugee crisis", "military drills", "the nuclear deal",
-    "rising inflation", "flood relief", "the vaccine rollout", "a new gas pipeline", "border security",
-    "the peace plan", "fuel subsidies", "a cyberattack on state agencies", "rare earth exports",
-    "the wildfire season", "debt restructuring", "the drought", "troop deployments", "shipping in the Red Sea",
+    "the ceasefire talks", "grain exports", "the energy crisis", "new sanctions",
+    "the trade dispute", "interest rates", "the upcoming election", "the refugee crisis",
+    "military drills", "the nuclear deal", "rising inflation", "flood relief",
+    "the vaccine rollout", "a new gas pipeline", "border security", "the peace plan",
+    "fuel subsidies",
+    "a cyberattack on state agencies", "rare earth exports", "the wildfire season",
+    "debt restructuring", "the drought", "troop deployments", "shipping in the Red Sea",
 )
 AGENCIES = ("Reuters", "AFP", "AP", "Getty Images", "EPA", "Anadolu Agency", "Xinhua", "Sputnik")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -116,7 +121,10 @@ MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )
-AP_MONTHS = ("Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.")
+AP_MONTHS = (
+    "Jan.", "Feb.", "March", "April", "May", "June",
+    "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.",
+)
 SHORT_MONTHS = tuple(m[:3] for m in MONTHS)
 
 QUOTES = (
@@ -196,7 +204,8 @@ HEADLINES = (
 SUBHEADINGS = (
     "What happens next", "Economic fallout", "{country_cap} responds", "Reaction from {other_city}",
     "Sanctions threat", "'A first step'", "Growing pressure at home", "Humanitarian concerns",
-    "Everything is in place for a new attack: {org_short}", "{adj_cap} defense chief heads to {other_city} for talks",
+    "Everything is in place for a new attack: {org_short}",
+    "{adj_cap} defense chief heads to {other_city} for talks",
 )
 # Exactly one of these per article carries a figure derived from the record index, so texts
 # are guaranteed distinct; none of them appears among SENTENCES.
@@ -212,7 +221,10 @@ CAPTIONS = (
     "People walk past a damaged building in {city} on {long_date}.",
     "{adj_cap} soldiers take part in military drills near {city}, {long_date}.",
     "Delegates attend a meeting of {org} in {other_city} on {long_date}.",
-    "A handout still image released by the {adj} Defense Ministry press service shows armored vehicles being loaded onto railway freight carriages, {long_date}.",
+    (
+        "A handout still image released by the {adj} Defense Ministry press service shows armored "
+        "vehicles being loaded onto railway freight carriages, {long_date}."
+    ),
     "Protesters hold placards outside the parliament building in {city}, {country}, {long_date}.",
     "Containers are stacked at a port in {city}, {country}, {long_date}.",
     "FILE - {Role} {person} arrives for a summit in {other_city}, {long_date}.",
@@ -248,7 +260,9 @@ _RANDOM_SLOTS: dict[str, Callable[[random.Random], Any]] = {
     "other_person": lambda r: _name(r),
 }
 # Redrawn in every sentence; other random slots stay fixed for the article so facts agree.
-_PER_SENTENCE = frozenset({"weekday", "month", "small", "big", "pct", "money", "quote", "other_person"})
+_PER_SENTENCE = frozenset(
+    {"weekday", "month", "small", "big", "pct", "money", "quote", "other_person"}
+)
 
 
 class _Slots(dict):
@@ -309,14 +323,14 @@ def _published(dt: datetime, style: str) -> str:
 
 
 def _retrieved_at(rng: random.Random, dt: datetime) -> str:
-    """RFC 3339 in the spellings crawlers actually emit: Z, fractional seconds, or a local offset."""
+    """RFC 3339 as crawlers emit it: Z, fractional seconds, or a local offset."""
     kind = rng.random()
     if kind < 0.55:
-        return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if kind < 0.7:
-        return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if kind < 0.8:
-        return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     offset = timezone(timedelta(minutes=rng.choice((-300, -240, 60, 120, 180, 210, 330, 480, 540))))
     return dt.astimezone(offset).isoformat(timespec="seconds")
 
@@ -329,7 +343,7 @@ class Outlet:
     """How one site's pages look once scraped to text."""
 
     names: tuple[str, ...]  # spellings scrapers record; first is canonical
-    url: str  # format string; {uid} makes it unique per record
+    url: str  # format string; every one has an id field derived from the record index
     datelines: tuple[str, ...] = ()
     credits: tuple[str, ...] = ()
     signoffs: tuple[str, ...] = ()
@@ -401,7 +415,12 @@ OUTLETS: tuple[Outlet, ...] = (
         names=("Press TV", "PressTV", "presstv.ir", "Press TV - News"),
         url="https://www.presstv.ir/Detail/{y}/{mm}/{dd}/{num_id}/{Slug}",
         credits=("(Via Reuters)", "(Via AFP)", "(Photo by AP)", "(Photo by Press TV)"),
-        trailer=("Press TV’s website can also be accessed at the following alternate addresses:\n\nPress TV News Roku",),
+        trailer=(
+            (
+                "Press TV’s website can also be accessed at the following alternate addresses:"
+                "\n\nPress TV News Roku"
+            ),
+        ),
         published=("presstv", "iso"),
         tz_minutes=210,
         breadcrumb="News {nbsp} / {nbsp} {region}",
@@ -435,7 +454,7 @@ OUTLETS: tuple[Outlet, ...] = (
     ),
     Outlet(
         names=("CNN", "cnn.com", "CNN International", "edition.cnn.com"),
-        url="https://www.cnn.com/{y}/{mm}/{dd}/{section_slug}/{slug}-intl/index.html",
+        url="https://www.cnn.com/{y}/{mm}/{dd}/{section_slug}/{slug}-{b36}-intl/index.html",
         datelines=("(CNN) — ", "{City} (CNN) — "),
         credits=("{name}/AFP/Getty Images", "{name}/Reuters"),
         signoffs=("CNN’s {name} contributed to this report.",),
@@ -448,8 +467,14 @@ OUTLETS: tuple[Outlet, ...] = (
     Outlet(
         names=("The Guardian", "theguardian.com", "Guardian", "guardian.co.uk"),
         url="https://www.theguardian.com/{section_slug}/{y}/{mon_lower}/{dd}/{slug}-{b36}",
-        credits=("Photograph: {name}/Reuters", "Photograph: {name}/AP", "Photograph: {name}/Getty Images"),
-        inline=("Sign up to First Edition, our free daily newsletter – every weekday morning at 7am BST",),
+        credits=(
+            "Photograph: {name}/Reuters",
+            "Photograph: {name}/AP",
+            "Photograph: {name}/Getty Images",
+        ),
+        inline=(
+            "Sign up to First Edition, our free daily newsletter – every weekday morning at 7am",
+        ),
         published=("guardian", "iso"),
         languages=("en", "en-GB", "en-GB"),
         byline="{name} in {city}",
@@ -464,16 +489,23 @@ OUTLETS: tuple[Outlet, ...] = (
     ),
 )
 
-SECTION_SLUGS = ("world", "europe", "middle-east", "asia", "africa", "americas", "business", "politics")
-SECTIONS = ("World", "Europe", "Middle East", "Business", "Politics", "World / Asia-Pacific", "News / Africa")
-BBC_SECTIONS = ("world-europe", "world-middle-east", "world-asia", "world-africa", "business", "uk-politics")
+SECTION_SLUGS = (
+    "world", "europe", "middle-east", "asia", "africa", "americas", "business", "politics",
+)
+SECTIONS = (
+    "World", "Europe", "Middle East", "Business", "Politics", "World / Asia-Pacific",
+    "News / Africa",
+)
+BBC_SECTIONS = (
+    "world-europe", "world-middle-east", "world-asia", "world-africa", "business", "uk-politics",
+)
 TRACKING = (
     "utm_source=twitter&utm_medium=social",
     "utm_source=newsletter&utm_medium=email&utm_campaign=daily",
     "utm_source=facebook&utm_medium=referral",
     "utm_campaign=rss",
 )
-BASE_TIME = datetime(2019, 1, 1, tzinfo=timezone.utc)
+BASE_TIME = datetime(2019, 1, 1, tzinfo=UTC)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -589,9 +621,12 @@ def _header(rng: random.Random, outlet: Outlet, slots: _Slots, headline: str) ->
     return parts
 
 
-def _body(rng: random.Random, outlet: Outlet, slots: _Slots) -> list[str]:
+def _body(rng: random.Random, outlet: Outlet, slots: _Slots, extra: str) -> list[str]:
+    """Body paragraphs with `extra` appended to one of them, then dateline and sub-headings."""
     nbsp = rng.random() < 0.35
     paras = [_paragraph(rng, slots, nbsp) for _ in range(rng.randint(4, 12))]
+    k = rng.randrange(len(paras))
+    paras[k] = f"{paras[k]} {extra}"
     if outlet.datelines:
         dateline = rng.choice(outlet.datelines).format(
             CITY=slots["CITY"], City=slots["City"], mon=slots["mon"], ap_mon=slots["ap_mon"],
@@ -607,7 +642,8 @@ def _body(rng: random.Random, outlet: Outlet, slots: _Slots) -> list[str]:
 def _add_inline(rng: random.Random, outlet: Outlet, slots: _Slots, body: list[str]) -> None:
     for template in outlet.inline:
         if rng.random() < 0.4:
-            line = _fmt(template, slots, {"other_headline": rng.choice(HEADLINES).format_map(slots)})
+            other = rng.choice(HEADLINES).format_map(slots)
+            line = _fmt(template, slots, {"other_headline": other})
             body.insert(rng.randint(1, len(body) - 1), line)
 
 
@@ -628,10 +664,8 @@ def make_article(rng: random.Random, i: int) -> dict[str, Any]:
     headline = rng.choice(HEADLINES).format_map(slots)
 
     paras = _header(rng, outlet, slots, headline)
-    body = _body(rng, outlet, slots)
     figure = {"n": f"{1_000 + i:,}", "currency": rng.choice(("dollars", "euros"))}
-    k = rng.randrange(len(body))
-    body[k] = f"{body[k]} {_fmt(rng.choice(UNIQUE_SENTENCES), slots, figure)}"
+    body = _body(rng, outlet, slots, _fmt(rng.choice(UNIQUE_SENTENCES), slots, figure))
     _add_inline(rng, outlet, slots, body)
     tail = _footer(rng, outlet, slots)
     text = "\n\n".join(paras + body + tail)
@@ -652,7 +686,8 @@ def make_article(rng: random.Random, i: int) -> dict[str, Any]:
     if rng.random() < 0.9:
         record["language"] = rng.choice(outlet.languages)
     if rng.random() < 0.3:
-        record["section"] = f"News / {slots['region']}" if outlet.names[0] == "Press TV" else rng.choice(SECTIONS)
+        press_tv = outlet.names[0] == "Press TV"
+        record["section"] = f"News / {slots['region']}" if press_tv else rng.choice(SECTIONS)
     return record
 
 
@@ -677,6 +712,7 @@ def make_bad_records(rng: random.Random) -> list[tuple[bytes, str]]:
     lede = "Diners at a café in the old town — said prices had doubled. "
     accented = {**short, "text": lede + short["text"]}
     accented_line = _dump(accented)
+    spaced_url = "https://www.reuters.com/world/europe/kremlin says talks/"
     return [
         (good_line[:cut].encode("utf-8"), "invalid_json"),
         (_dump(short)[:-1], "invalid_json"),
@@ -693,7 +729,7 @@ def make_bad_records(rng: random.Random) -> list[tuple[bytes, str]]:
         (_dump({**base, "retrieved_at": "yesterday"}), "invalid_format"),
         (_dump({**base, "retrieved_at": "2024-03-05T10:11:12"}), "invalid_format"),
         (_dump({**base, "url": "not a url"}), "invalid_format"),
-        (_dump({**base, "url": "/world/europe/story-123"}), "invalid_format"),
+        (_dump({**base, "url": spaced_url}), "invalid_format"),
         (_dump({**base, "text": ""}), "too_short"),
         (_dump({**base, "language": "english!!"}), "pattern_mismatch"),
         (_dump({**base, "language": "en_US"}), "pattern_mismatch"),
@@ -713,7 +749,7 @@ def _file_sizes(n: int, files: int) -> Iterator[int]:
 def write_corpus(
     path: str | Path, n: int, seed: int = 0, *, bad_every: int = 0, files: int = 1
 ) -> dict[str, int]:
-    """Stream n good records (plus a bad line after every `bad_every`) into part-NNNNN.jsonl files."""
+    """Stream n good records (and a bad line after every `bad_every`) to part-NNNNN.jsonl files."""
     if files < 1 or n < 0 or bad_every < 0:
         raise ValueError("need files >= 1, n >= 0, bad_every >= 0")
     out = Path(path)
@@ -747,7 +783,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bad-every", type=int, default=0)
     parser.add_argument("--files", type=int, default=1)
     args = parser.parse_args(argv)
-    stats = write_corpus(args.out_dir, args.n, args.seed, bad_every=args.bad_every, files=args.files)
+    stats = write_corpus(
+        args.out_dir, args.n, args.seed, bad_every=args.bad_every, files=args.files
+    )
     json.dump(stats, sys.stdout)
     sys.stdout.write("\n")
     return 0

@@ -21,14 +21,16 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.synthetic import ALLOWED_KEYS, REASONS, make_article, make_bad_records, write_corpus  # noqa: E402
+from tests.synthetic import ALLOWED_KEYS, REASONS, make_article, make_bad_records, write_corpus
 
 LISTED_REASONS = {
     "invalid_json", "invalid_utf8", "not_an_object", "missing_required", "wrong_type",
     "unknown_field", "invalid_format", "too_short", "pattern_mismatch", "duplicate_key",
 }
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-STRING_FIELDS = ("text", "outlet", "url", "retrieved_at", "published", "title", "language", "section")
+STRING_FIELDS = (
+    "text", "outlet", "url", "retrieved_at", "published", "title", "language", "section",
+)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -117,7 +119,9 @@ def test_texts_and_urls_distinct(tmp_path: Path) -> None:
     records = [json.loads(line) for line in _read_lines(tmp_path)]
     assert len({r["text"] for r in records}) == len(records)
     urls = [r["url"] for r in records if "url" in r]
-    assert len(set(urls)) == len(urls)
+    # Still distinct once tracking params and trailing slashes are normalised away.
+    canonical = {u.split("?", 1)[0].rstrip("/").lower() for u in urls}
+    assert len(canonical) == len(urls)
     assert 0.8 < len(urls) / len(records) < 0.97
 
 
@@ -171,7 +175,7 @@ def test_write_corpus_streams(tmp_path: Path) -> None:
     assert peak < 3 * 2**20
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(seed=st.integers(0, 2**32), i=st.integers(0, 10**7))
 def test_any_article_is_valid(seed: int, i: int) -> None:
     rec = make_article(random.Random(seed), i)
@@ -182,8 +186,8 @@ def test_any_article_is_valid(seed: int, i: int) -> None:
 def test_cli(tmp_path: Path) -> None:
     out = tmp_path / "raw"
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.synthetic", str(out), "--n", "25", "--seed", "3", "--bad-every", "5",
-         "--files", "2"],
+        [sys.executable, "-m", "tests.synthetic", str(out),
+         "--n", "25", "--seed", "3", "--bad-every", "5", "--files", "2"],
         cwd=ROOT, capture_output=True, text=True, check=True,
     )
     stats = json.loads(proc.stdout)

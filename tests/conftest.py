@@ -1,0 +1,58 @@
+"""Shared fixtures: offline `datasets`, a helper that builds a release from files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_NAME = "000_3833d4099e5c25ab"
+SEED_TXT = REPO / "raw" / f"{SEED_NAME}.txt"
+
+# Tests never reach a hub: datasets and huggingface_hub run offline with a private cache.
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+CONFIG = """\
+name = "test-corpus"
+version = "1.0.0"
+license = "other"
+description = "test corpus"
+authors = ["Test Author"]
+"""
+
+
+@pytest.fixture(autouse=True)
+def _hf_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HOME", str(tmp_path_factory.getbasetemp() / "hf-home"))
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "corpus.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
+
+
+def write_jsonl(path: Path, records: list[dict | bytes]) -> Path:
+    """Write records (dicts as JSON, bytes verbatim) one per line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        for record in records:
+            line = record if isinstance(record, bytes) else json.dumps(record, ensure_ascii=False).encode()
+            handle.write(line + b"\n")
+    return path
+
+
+def copy_seed(raw: Path) -> None:
+    raw.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED_TXT, raw / SEED_TXT.name)
+    shutil.copy(SEED_TXT.with_suffix("").with_suffix(".meta.json"), raw / f"{SEED_NAME}.meta.json")
+
+
+def release_bytes(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
