@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from builder.validate import Limits
 
 _VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,95}$")
+# The DOI pattern of the Citation File Format 1.2.0 schema.
+_DOI = re.compile(r"^10\.\d{4,9}(\.\d+)?/[A-Za-z0-9:/_;\-\.\(\)\[\]\\]+$")
 
 
 class ConfigError(ValueError):
@@ -40,6 +43,10 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     output: OutputConfig = field(default_factory=OutputConfig)
     batch_rows: int = 2_000
+    # Citation metadata: never taken from the wall clock, so a rebuild cites the same release.
+    release_date: dt.date | None = None
+    doi: str = ""
+    homepage: str = ""
     source: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -68,10 +75,23 @@ def load_config(path: Path) -> Config:
     if not _NAME.match(str(data["name"])):
         raise ConfigError(f"{path}: name {data['name']!r} must be lowercase letters, digits, '.', '_' or '-'")
     known = {"name", "version", "license", "pretty_name", "license_note", "description", "authors",
-             "splits", "limits", "output", "batch_rows"}
+             "splits", "limits", "output", "batch_rows", "release_date", "doi", "homepage"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown keys {unknown}")
+    release_date = data.get("release_date")
+    # TOML gives a date for `2026-01-31` and a datetime for a value with a time: only a date is a release date.
+    if release_date is not None and (not isinstance(release_date, dt.date) or isinstance(release_date, dt.datetime)):
+        raise ConfigError(f"{path}: release_date must be a TOML date like 2026-01-31, not {release_date!r}")
+    for key in ("doi", "homepage"):
+        if not isinstance(data.get(key, ""), str):
+            raise ConfigError(f"{path}: {key} must be a string")
+    doi = data.get("doi", "").strip()
+    if doi and not _DOI.match(doi):
+        raise ConfigError(f"{path}: doi {doi!r} must be a bare DOI like 10.5281/zenodo.1234567, not a URL")
+    homepage = data.get("homepage", "").strip()
+    if homepage and not homepage.startswith(("https://", "http://")):
+        raise ConfigError(f"{path}: homepage {homepage!r} must be an http(s) URL")
     return Config(
         name=data["name"],
         version=data["version"],
@@ -84,5 +104,8 @@ def load_config(path: Path) -> Config:
         limits=_section(data, "limits", Limits, path),
         output=_section(data, "output", OutputConfig, path),
         batch_rows=int(data.get("batch_rows", 2_000)),
+        release_date=release_date,
+        doi=doi,
+        homepage=homepage,
         source=data,
     )

@@ -48,6 +48,9 @@ def parse_published(text: str, timezone: str | None) -> tuple[dt.datetime | None
     text = text.strip()
     if not text or len(text) > 200:
         return None, None
+    iso = _iso(text)
+    if iso is not None:
+        return iso
     a, b = _parse(text, _DEFAULT_A), _parse(text, _DEFAULT_B)
     if a is None or b is None:
         return None, None
@@ -62,6 +65,19 @@ def parse_published(text: str, timezone: str | None) -> tuple[dt.datetime | None
     if zone is None:
         return a.replace(tzinfo=dt.UTC), "metadata_assumed_utc"
     return a.replace(tzinfo=zone).astimezone(dt.UTC), "metadata_assumed_tz"
+
+
+def _iso(text: str) -> tuple[dt.datetime, str] | None:
+    """Fast path for ISO 8601 date-times with a zone, the commonest metadata form."""
+    if len(text) < 20 or text[4] != "-" or text[10] not in "Tt ":
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        return None
+    return value.astimezone(dt.UTC), "metadata"
 
 
 def parse_rfc3339(text: str) -> dt.datetime:

@@ -217,6 +217,8 @@ def render_datasheet(config: Config, stats: Stats, counts: dict[str, int], split
         "pretty_name": config.pretty_name or config.name,
         "version": config.version,
         "description": config.description,
+        "creators": ("Compiled by " + ", ".join(config.authors) + ", as named in the corpus configuration.") if config.authors
+                    else "The corpus configuration names no authors.",
         "composition": _composition(stats, counts, splits),
         "collection": f"This release was built from {raw_files} raw file(s) holding {counts['read']} raw records.",
         "preprocessing": _preprocessing(stats, reasons, duplicates),

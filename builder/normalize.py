@@ -19,6 +19,7 @@ _SENTENCE_END = re.compile(r"[.!?:;,]$")
 _MAX_CRUMB = 40
 _MAX_HEADLINE = 300
 _MAX_CAPTION = 800
+_CREDIT_TAIL = 160
 _BYLINE_WINDOW = 4
 
 
@@ -96,16 +97,26 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
-def _headline(page: _Page, title: str | None) -> str | None:
+def _headline(page: _Page, title: str | None, not_headlines: tuple[re.Pattern[str], ...],
+              site_names: tuple[str, ...] = ()) -> str | None:
+    """The title, dropping its repeat at the top of the body; else a headline-like first line."""
     if title:
         title = clean_inline(title)
+        # "<headline> - BBC News", "<headline> | Reuters": page titles carry the site's name.
+        for name in sorted(site_names, key=len, reverse=True):
+            suffix = re.search(r"\s+[-|–—:·]\s+" + re.escape(name) + r"$", title, re.IGNORECASE)
+            if suffix and suffix.start() > 0:
+                title = title[: suffix.start()]
+                break
         if page.paras and _same(page.paras[0], title):
             page.take(0, "headline")
         return title
     if not page.paras or len(page.paras) < 2:
         return None
     first = page.paras[0]
-    if "\n" in first or len(first) > _MAX_HEADLINE or re.search(r"[.!?]$", first):
+    if "\n" in first or len(first) > _MAX_HEADLINE or re.search(r"[.!?]$", first) or len(first.split()) < 3:
+        return None
+    if any(p.match(first) for p in not_headlines):
         return None
     return page.take(0, "headline")
 
@@ -118,7 +129,9 @@ def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]
         para = page.paras[i]
         match = None
         if len(para) <= _MAX_CAPTION and "\n" not in para:
-            match = next((m for p in patterns if (m := p.search(para))), None)
+            # Credit patterns are anchored at the paragraph's end: search only its tail.
+            offset = max(0, len(para) - _CREDIT_TAIL)
+            match = next((m for p in patterns if (m := p.search(para, offset))), None)
         if match is None or not para[: match.start()].strip():
             i += 1
             continue
@@ -150,13 +163,22 @@ def _boilerplate(page: _Page, rules: tuple) -> None:
                     break
 
 
+# "By Jane Doe Updated 3:15 PM EST, Tue November 24, 2026": a byline run into its time stamp.
+_BYLINE_STAMP = re.compile(r"^(?P<byline>By\s.+?)\s*[|,•·-]?\s*(?P<stamp>(?:Updated|Published|Posted)\b.*)$")
+
+
 def _bylines(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[str]:
     for i, para in enumerate(page.paras[:_BYLINE_WINDOW]):
-        if len(para) > 200 or "\n" in para:
+        if len(para) > 300 or "\n" in para:
             continue
-        match = next((m for p in patterns if (m := p.match(para))), None)
+        glued = _BYLINE_STAMP.match(para)
+        candidate = glued.group("byline") if glued else para
+        match = next((m for p in patterns if (m := p.match(candidate))), None)
         if match and match.groupdict().get("authors"):
-            page.take(i, "byline")
+            page.paras.pop(i)
+            page.removed.append(Removed(kind="byline", text=candidate))
+            if glued:
+                page.removed.append(Removed(kind="timestamp", text=glued.group("stamp")))
             return split_authors(match.group("authors"))
     return []
 
@@ -187,9 +209,63 @@ def _dateline(page: _Page, patterns: tuple[re.Pattern[str], ...], published: dt.
     return Dateline(place=groups.get("place") or None, date=date, agency=groups.get("agency") or None)
 
 
+_MOJIBAKE_HINT = re.compile(r"[ÂÃÄÅÆÇÐÑÒÓ×ØÙâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ¡¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿]")
+# "said.The" -> "said." / "The": a capture that lost the break between two paragraphs.
+_GLUED = re.compile(r"(?<=[a-z0-9]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z0-9]{2}[.!?][\"”’])(?=[A-Z][a-z])")
+_STAMP_PREFIX = re.compile(r"^(?:Published|PUBLISHED|First published|Posted|Published [Oo]n)\s*:?\s*(?:[Oo]n\s+)?")
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as Windows-1252/Latin-1 ('â€™' -> '’'), only where ftfy is sure."""
+    if not _MOJIBAKE_HINT.search(text):
+        return text
+    import ftfy
+
+    return ftfy.fix_encoding(text)
+
+
+def split_glued(paras: list[str]) -> list[str]:
+    """Split paragraphs a capture glued together at a sentence end with no space."""
+    out: list[str] = []
+    for para in paras:
+        if "\n" in para or not _GLUED.search(para):
+            out.append(para)
+            continue
+        out.extend(p.strip() for p in _GLUED.split(para) if p.strip())
+    return out
+
+
+def _page_text_date(removed: list[Removed], timezone: str | None) -> tuple[dt.datetime | None, str | None]:
+    """A 'Published …' stamp the boilerplate rules took out of the page, as a date."""
+    for item in removed:
+        if item.kind == "timestamp" and _STAMP_PREFIX.match(item.text):
+            value, source = parse_published(_STAMP_PREFIX.sub("", item.text), timezone)
+            if value is not None:
+                return value, "page_text" if source in ("metadata", "metadata_assumed_tz") else f"page_text_{source.removeprefix('metadata_')}"
+    return None, None
+
+
+def _from_html(record: dict) -> dict:
+    """A record with `html` and no `text`: text and missing metadata extracted from the page."""
+    from builder.html import extract_html
+
+    page = extract_html(record["html"])
+    filled = {k: v for k, v in record.items() if k != "html"}
+    filled["text"] = page.text
+    for key, value in (("title", page.title), ("published", page.published), ("url", page.url),
+                       ("language", page.language), ("outlet", page.sitename)):
+        if value and not filled.get(key):
+            filled[key] = value
+    if page.authors and not filled.get("authors"):
+        filled["authors"] = page.authors
+    return filled
+
+
 def normalize(record: dict, raw_sha256: str, registry: Registry) -> Article:
     """The published article for a schema-valid raw record."""
-    text = clean_text(record["text"])
+    if "text" not in record:
+        record = _from_html(record)
+    text = clean_text(repair_mojibake(record["text"]))
     outlet, slug, outlet_name = resolve_outlet(record, registry, text)
     generic = registry.generic.rules
     own = outlet.rules if outlet else generic
@@ -201,13 +277,16 @@ def normalize(record: dict, raw_sha256: str, registry: Registry) -> Article:
             record["published"], outlet.timezone if outlet else None
         )
 
-    page = _Page(paragraphs(text))
+    page = _Page(split_glued(paragraphs(text)))
     crumbs = _breadcrumb(page, outlet)
     section = _section_from_metadata(record.get("section")) or crumbs
-    headline = _headline(page, record.get("title"))
     _boilerplate(page, rules_of("boilerplate"))
     images = _captions(page, rules_of("caption_credits"))
+    site_names = tuple(n for n in ((outlet.name, *outlet.aliases) if outlet else ()) + (record.get("outlet") or "",) if n)
+    headline = _headline(page, record.get("title"), rules_of("bylines") + rules_of("datelines"), site_names)
     byline_authors = _bylines(page, rules_of("bylines"))
+    if published_at is None:
+        published_at, published_source = _page_text_date(page.removed, outlet.timezone if outlet else None)
     dateline = _dateline(page, rules_of("datelines"), published_at)
     body = join_paragraphs(page.paras)
     if not body:

@@ -22,7 +22,7 @@ def clean_text(text: str) -> str:
     text = text.translate(_SPACES).translate(_INVISIBLE)
     text = _CONTROL.sub("", text)
     lines = (_RUNS.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(lines).strip()
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
 def clean_inline(text: str) -> str:

@@ -102,8 +102,10 @@ def schema_error(record: dict[str, Any]) -> Rejected | None:
     elif error.validator == "additionalProperties":
         allowed = set(error.schema.get("properties", {}))
         path += sorted(k for k in error.instance if k not in allowed)[:1]
-    elif error.validator == "anyOf" and not path:
-        return Rejected("missing_required", "record needs an 'outlet' or a 'url' that identifies it", "/outlet")
+    elif error.validator == "anyOf" and all("required" in alt for alt in error.validator_value):
+        names = [alt["required"][0] for alt in error.validator_value]
+        wanted = " or ".join(repr(n) for n in names)
+        return Rejected("missing_required", f"record needs {wanted}", _pointer(path + names[:1]))
     return Rejected(reason, _truncate(error.message), _pointer(path))
 
 

@@ -92,8 +92,8 @@ PLACES = (
 )
 ROLES = (
     "President", "Prime Minister", "Foreign Minister", "Defense Minister", "Finance Minister",
-    "Energy Minister", "Trade Minister", "Interior Minister", "government spokesman",
-    "foreign ministry spokeswoman", "central bank governor", "opposition leader", "army spokesman",
+    "Energy Minister", "Trade Minister", "Interior Minister", "government spokesperson",
+    "foreign ministry spokeswoman", "central bank governor", "opposition leader", "army spokesperson",
 )
 ORGS = (
     "the United Nations", "NATO", "the European Union", "the World Health Organization",
@@ -158,7 +158,7 @@ SENTENCES = (
     "\"{quote},\" {other_person}, a spokesperson for {org}, said in a statement.",
     "Analysts said the move could cost {country} as much as ${money} billion over the next {small} years.",
     "{other_person}, a senior fellow at the {think_tank} in {other_city}, said the decision reflected growing frustration in {city} over {topic}.",
-    "{surname} is scheduled to meet a {other_adj} delegation in {other_city} later this month.",
+    "{surname} is scheduled to meet {other_adj} officials in {other_city} later this month.",
     "The {adj} foreign ministry summoned the {other_adj} ambassador on {weekday} to protest against what it called interference in its internal affairs.",
     "Ties between {country} and {other_country} have deteriorated sharply in recent months over {topic}.",
     "According to the ministry, {big} tonnes of aid had been delivered to the region since {month}.",
@@ -175,7 +175,7 @@ SENTENCES = (
     "Opposition lawmakers said the plan would do little to help the {big} families hit hardest by {topic}.",
     "{surname} told parliament that the government had set aside {money} billion to deal with {topic}.",
     "Diplomats in {other_city} said a draft resolution would be put to a vote as early as {weekday}.",
-    "The visit is the first by a {other_adj} head of state to {country} in {small} years.",
+    "The visit is the first to {country} by a head of state from {other_country} in {small} years.",
     "{Role} {person} has faced mounting criticism at home over the government's handling of {topic}.",
     "Satellite images released on {weekday} showed {small} ships waiting to enter the port.",
     "The agency said it had received reports of {small} aftershocks, the strongest measuring {magnitude}.",

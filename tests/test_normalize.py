@@ -1,0 +1,184 @@
+"""Normalizer pieces, each with an (input, expected) table, and properties of the whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from builder.dates import parse_published, resolve_dateline_date
+from builder.normalize import normalize, repair_mojibake, split_authors, split_glued
+from builder.outlets import load_registry
+from builder.text import clean_text
+from tests.synthetic import make_article
+
+REG = load_registry()
+UTC = dt.UTC
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("a\u00a0\u00a0b", "a b"),
+        ("a\u200bb\u2060c\ufeffd", "abcd"),
+        ("line one\r\nline two\rline three", "line one\nline two\nline three"),
+        ("cafe\u0301", "café"),  # NFC
+        ("a\x00b\x07c", "abc"),
+        ("  padded  \n\n\n\nnext  ", "padded\n\nnext"),
+        ("ن\u200cم", "ن\u200cم"),  # ZWNJ is meaningful in Persian: kept
+        ("tab\there", "tab here"),
+    ],
+)
+def test_clean_text(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixed"),
+    [
+        ("Press TVâ€™s website", "Press TV’s website"),
+        ("cafÃ© society", "café society"),
+        ("Plain ASCII stays.", "Plain ASCII stays."),
+        ("Moscow’s “quotes” stay", "Moscow’s “quotes” stay"),
+    ],
+)
+def test_repair_mojibake(raw: str, fixed: str) -> None:
+    assert repair_mojibake(raw) == fixed
+
+
+@pytest.mark.parametrize(
+    ("paras", "expected"),
+    [
+        (["He said.The talks resumed on Monday."], ["He said.", "The talks resumed on Monday."]),
+        (["It was “final.”Officials left."], ["It was “final.”", "Officials left."]),
+        (["The U.S. and St.Petersburg stay whole."], ["The U.S. and St.Petersburg stay whole."]),
+        (["Version 3.5 is out."], ["Version 3.5 is out."]),
+    ],
+)
+def test_split_glued(paras: list[str], expected: list[str]) -> None:
+    assert split_glued(paras) == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("MARK KENNEDY", ["Mark Kennedy"]),
+        ("ZEKE MILLER, AAMER MADHANI and SEUNG MIN KIM", ["Zeke Miller", "Aamer Madhani", "Seung Min Kim"]),
+        ("Jane Doe & John McDonald", ["Jane Doe", "John McDonald"]),
+        ("Ursula von der Leyen", ["Ursula von der Leyen"]),
+    ],
+)
+def test_split_authors(byline: str, authors: list[str]) -> None:
+    assert split_authors(byline) == authors
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "expected", "source"),
+    [
+        ("2022-02-15T10:00:00+03:30", None, dt.datetime(2022, 2, 15, 6, 30, tzinfo=UTC), "metadata"),
+        ("2022-02-15T10:00:00Z", None, dt.datetime(2022, 2, 15, 10, 0, tzinfo=UTC), "metadata"),
+        ("Tue Feb 15, 2022 03:51PM", "Asia/Tehran", dt.datetime(2022, 2, 15, 12, 21, tzinfo=UTC), "metadata_assumed_tz"),
+        ("Tue Feb 15, 2022 03:51PM", None, dt.datetime(2022, 2, 15, 15, 51, tzinfo=UTC), "metadata_assumed_utc"),
+        ("15 February 2022", "Europe/London", dt.datetime(2022, 2, 15, tzinfo=UTC), "metadata_date_only"),
+        ("Updated 3:15 PM EST, Tue November 24, 2026".removeprefix("Updated "), None,
+         dt.datetime(2026, 11, 24, 20, 15, tzinfo=UTC), "metadata"),
+        ("February 15", "Europe/London", None, None),  # no year: never invented
+        ("yesterday", None, None, None),
+        ("", None, None, None),
+    ],
+)
+def test_parse_published(text: str, zone: str | None, expected, source) -> None:
+    assert parse_published(text, zone) == (expected, source)
+
+
+def test_dateline_date_resolves_year_from_published() -> None:
+    published = dt.datetime(2022, 11, 25, 3, 0, tzinfo=UTC)
+    assert resolve_dateline_date("Nov. 24", published) == dt.date(2022, 11, 24)
+    assert resolve_dateline_date("Dec 31", dt.datetime(2023, 1, 1, tzinfo=UTC)) == dt.date(2022, 12, 31)
+    assert resolve_dateline_date("Nov. 24", None) is None
+
+
+def _article(text: str, **meta):
+    return normalize({"text": text, **meta}, "0" * 64, REG)
+
+
+def test_html_capture_is_extracted_and_normalized() -> None:
+    html = (
+        '<html lang="en"><head><title>Talks resume - Example</title>'
+        '<meta property="og:site_name" content="Example News">'
+        '<meta property="article:published_time" content="2024-03-05T10:00:00+01:00"></head><body>'
+        "<nav>Home | World</nav><article><h1>Talks resume in Geneva</h1>"
+        "<p>Negotiators met again on Tuesday in Geneva after a pause of several weeks, officials said.</p>"
+        '<figure><img src="a.jpg"><figcaption>Delegates arrive in Geneva. (Photo: Jane Roe/Example)</figcaption></figure>'
+        "<p>ADVERTISEMENT</p>"
+        "<p>The next round is expected in April, according to a statement from the mediators.</p>"
+        "</article></body></html>"
+    )
+    article = normalize({"html": html, "url": "https://example.com/world/talks"}, "0" * 64, REG)
+    assert article.outlet_name == "Example News"
+    assert article.published_at == dt.datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
+    assert article.images[0].credit == "Jane Roe/Example"
+    assert "ADVERTISEMENT" not in article.text
+    assert "Negotiators met again" in article.text and "next round" in article.text
+    assert "Home | World" not in article.text
+
+
+def test_byline_glued_to_timestamp() -> None:
+    a = _article("Talks resume in Geneva\n\nBy MARK KENNEDY Updated 3:15 PM EST, Tue November 24, 2026\n\n"
+                 "Negotiators met again on Tuesday.", outlet="Some Site")
+    assert a.authors == ["Mark Kennedy"]
+    assert {r.kind for r in a.removed} >= {"byline", "timestamp"}
+    assert a.text == "Negotiators met again on Tuesday."
+
+
+def test_published_stamp_in_page_text() -> None:
+    a = _article("Headline of the story here\n\nPublished: Nov 24, 2026 09:12 PM GMT\n\nBody paragraph.", outlet="Some Site")
+    assert a.published_at == dt.datetime(2026, 11, 24, 21, 12, tzinfo=UTC)
+    assert a.published_at_source == "page_text"
+
+
+def test_generic_boilerplate_never_eats_prose() -> None:
+    prose = [
+        "Read more about the plan in the report, which was published on Monday.",
+        "Advertisement revenue fell by 4 percent, the company said.",
+        "Published in 1998, the novel sold a million copies.",
+        "Share prices rose sharply after the announcement.",
+        "Follow the money, investigators were told.",
+        "Updated figures showed growth of 2 percent.",
+        "By the end of the year, the ministry expects to finish.",
+    ]
+    a = _article("\n\n".join(["Headline about many things here", *prose]), outlet="Some Site")
+    assert a.text.split("\n\n") == prose
+
+
+def _renormalize(article, record: dict):
+    again = {"text": article.text}
+    for key in ("url", "language"):
+        if record.get(key):
+            again[key] = record[key]
+    again["outlet"] = article.outlet_name or "x"
+    return normalize(again, "0" * 64, REG)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000))
+def test_normalizing_twice_changes_nothing(i: int) -> None:
+    record = make_article(random.Random(i), i)
+    first = normalize(record, "0" * 64, REG)
+    second = _renormalize(first, record)
+    assert second.text == first.text
+    assert second.removed == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000))
+def test_every_output_word_was_in_the_input_and_everything_is_accounted(i: int) -> None:
+    record = make_article(random.Random(i), i)
+    article = normalize(record, "0" * 64, REG)
+    source_words = set(clean_text(record["text"]).split())
+    assert set(article.text.split()) <= source_words
+    # Body + removed pieces hold every word of the input (extracted fields are in `removed` too).
+    kept = set(article.text.split()) | {w for r in article.removed for w in r.text.split()}
+    assert source_words <= kept
