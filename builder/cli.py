@@ -11,6 +11,7 @@ from builder import __version__
 from builder.config import ConfigError, load_config
 from builder.outlets import RegistryError
 from builder.pipeline import BuildError, build
+from builder.takedown import TakedownError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +29,29 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="write schema/article.schema.json from the published model")
     s.add_argument("--check", action="store_true", help="exit 1 if the checked-in schema differs")
+
+    v = sub.add_parser("verify", help="check a release against its MANIFEST.json (and, with --rebuild, a rebuild)")
+    v.add_argument("dir", type=Path, help="release directory")
+    v.add_argument("--rebuild", action="store_true", help="also rebuild from --raw and compare every file byte for byte")
+    v.add_argument("--raw", type=Path, help="raw captures the release was built from (with --rebuild)")
+    v.add_argument("--config", type=Path, default=Path("corpus.toml"), help="corpus config (default: corpus.toml)")
+    v.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes for --rebuild")
+
+    d = sub.add_parser("diff", help="articles added, removed, changed and moved between two releases")
+    d.add_argument("old", type=Path, help="older release directory")
+    d.add_argument("new", type=Path, help="newer release directory")
+    d.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    r = sub.add_parser("release", help="build the configured version and record it in releases/ and CHANGELOG.md")
+    r.add_argument("--raw", type=Path, default=Path("raw"), help="directory of raw captures (default: raw)")
+    r.add_argument("--config", type=Path, default=Path("corpus.toml"), help="corpus config (default: corpus.toml)")
+    r.add_argument("--out", type=Path, default=Path("release"), help="release directory to write (default: release)")
+    r.add_argument("--releases", type=Path, default=Path("releases"),
+                   help="recorded manifests, one releases/<version>/MANIFEST.json each (default: releases)")
+    r.add_argument("--changelog", type=Path, default=Path("CHANGELOG.md"), help="data changelog (default: CHANGELOG.md)")
+    r.add_argument("--previous", type=Path,
+                   help="directory of the previous release, to list article changes in the changelog")
+    r.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     return parser
 
 
@@ -66,7 +90,19 @@ def main(argv: list[str] | None = None) -> int:
             write_article_schema()
             print(f"wrote {ARTICLE_SCHEMA_PATH}")
             return 0
-    except (ConfigError, BuildError, RegistryError) as exc:
+        if args.command == "verify":
+            from builder.verify import run as run_verify
+
+            return run_verify(args)
+        if args.command == "diff":
+            from builder.diff import run as run_diff
+
+            return run_diff(args)
+        if args.command == "release":
+            from builder.release import run as run_release
+
+            return run_release(args)
+    except (ConfigError, BuildError, RegistryError, TakedownError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 2

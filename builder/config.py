@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from builder.cluster import NearDupConfig
 from builder.split import SplitConfig
 from builder.validate import Limits
 
@@ -43,6 +44,8 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     output: OutputConfig = field(default_factory=OutputConfig)
     batch_rows: int = 2_000
+    near_duplicates: NearDupConfig = field(default_factory=NearDupConfig)
+    takedowns: Path | None = None
     # Citation metadata: never taken from the wall clock, so a rebuild cites the same release.
     release_date: dt.date | None = None
     doi: str = ""
@@ -75,7 +78,8 @@ def load_config(path: Path) -> Config:
     if not _NAME.match(str(data["name"])):
         raise ConfigError(f"{path}: name {data['name']!r} must be lowercase letters, digits, '.', '_' or '-'")
     known = {"name", "version", "license", "pretty_name", "license_note", "description", "authors",
-             "splits", "limits", "output", "batch_rows", "release_date", "doi", "homepage"}
+             "splits", "limits", "output", "batch_rows", "release_date", "doi", "homepage",
+             "near_duplicates", "takedowns"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown keys {unknown}")
@@ -104,6 +108,8 @@ def load_config(path: Path) -> Config:
         limits=_section(data, "limits", Limits, path),
         output=_section(data, "output", OutputConfig, path),
         batch_rows=int(data.get("batch_rows", 2_000)),
+        near_duplicates=_section(data, "near_duplicates", NearDupConfig, path),
+        takedowns=(path.parent / data["takedowns"]) if data.get("takedowns") else None,
         release_date=release_date,
         doi=doi,
         homepage=homepage,

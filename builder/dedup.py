@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from builder.stage import StagingArea
 
-KEY_COLUMNS = ["id", "cluster_id", "_body_sha256", "retrieved_at", "raw_sha256", "_source", "_line"]
+KEY_COLUMNS = ["id", "canonical_url", "published_at", "_body_sha256", "retrieved_at", "raw_sha256", "_source", "_line", "_bands"]
 # Which of several copies is kept: the earliest capture (records with no capture time after
 # dated ones), then the smallest raw_sha256, then the first by file and line. Keeping the
 # earliest means a later re-capture never edits an article already released.
@@ -29,8 +29,7 @@ class Duplicate:
 
 @dataclass
 class DedupResult:
-    keep: dict[int, list[int]]  # bucket -> row positions kept, ascending
-    kept: pa.Table  # key columns of kept rows
+    kept: pa.Table  # key columns (+ _bucket, _pos) of the kept rows, sorted by id
     duplicates: list[Duplicate]
 
 
@@ -55,7 +54,7 @@ def _first_of_groups(table: pa.Table, key: str, rule: str) -> tuple[pa.Table, li
     keep_mask, dups = [], []
     current, winner = None, None
     for i, k in enumerate(keys):
-        if k != current:
+        if i == 0 or k != current:
             current, winner = k, ids[i]
             keep_mask.append(True)
             continue
@@ -68,10 +67,5 @@ def deduplicate(staging: StagingArea) -> DedupResult:
     keys = _keys(staging)
     by_id, dups_id = _first_of_groups(keys, "id", "same_id")
     kept, dups_body = _first_of_groups(by_id, "_body_sha256", "same_body")
-    keep: dict[int, list[int]] = {}
-    for bucket, pos in zip(kept.column("_bucket").to_pylist(), kept.column("_pos").to_pylist()):
-        keep.setdefault(bucket, []).append(pos)
-    for positions in keep.values():
-        positions.sort()
     duplicates = sorted(dups_id + dups_body, key=lambda d: (d.file, d.line, d.id))
-    return DedupResult(keep=keep, kept=kept.sort_by("id"), duplicates=duplicates)
+    return DedupResult(kept=kept.sort_by("id"), duplicates=duplicates)

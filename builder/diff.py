@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import hashlib
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -210,3 +212,14 @@ def _compare(result: ReleaseDiff, article_id: str, old: tuple[str, tuple[str, ..
         result.note("split_moves", article_id)
     if not fields and old[0] == new[0]:
         result.unchanged += 1
+
+
+def run(args: argparse.Namespace) -> int:
+    """`corpus-builder diff`: 0 whatever the differences, like `git diff`; 2 when a release cannot be read."""
+    try:
+        result = diff_releases(args.old, args.new)
+    except DiffError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.as_json(), indent=2, ensure_ascii=False) if args.json else result.render())
+    return 0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 import pyarrow as pa
 
+from builder.cluster import NearDupConfig, band_keys
 from builder.process import process_batch
 from builder.records import Article, Quarantined, RawUnit
 from builder.stage import to_batch
@@ -17,12 +19,21 @@ ChunkResult = tuple[pa.RecordBatch, list[Quarantined]]
 MAX_CHUNK_BYTES = 32 << 20
 
 
-def process_chunk(chunk: Chunk, limits: Limits) -> ChunkResult:
+@dataclass(frozen=True)
+class StageConfig:
+    """What the per-record stage needs from the config; small and picklable for workers."""
+
+    limits: Limits = Limits()
+    near_duplicates: NearDupConfig = NearDupConfig()
+
+
+def process_chunk(chunk: Chunk, config: StageConfig) -> ChunkResult:
     """Run the per-record stage over a chunk; the result is an Arrow batch plus quarantine."""
     articles, quarantined = [], []
-    for unit, result in zip(chunk, process_batch(chunk, limits)):
+    for unit, result in zip(chunk, process_batch(chunk, config.limits)):
         if isinstance(result, Article):
-            articles.append((result, unit.source, unit.line))
+            bands = band_keys(result.text, config.near_duplicates)
+            articles.append((result, unit.source, unit.line, bands))
         else:
             quarantined.append(result)
     return to_batch(articles), quarantined
@@ -42,16 +53,16 @@ def chunked(units: Iterable[RawUnit | Quarantined], rows: int) -> Iterator[Chunk
         yield chunk
 
 
-def run_local(chunks: Iterable[Chunk], limits: Limits, workers: int) -> Iterator[ChunkResult]:
+def run_local(chunks: Iterable[Chunk], config: StageConfig, workers: int) -> Iterator[ChunkResult]:
     """Results of every chunk, in any order; at most 2 chunks per worker in flight."""
     if workers <= 1:
         for chunk in chunks:
-            yield process_chunk(chunk, limits)
+            yield process_chunk(chunk, config)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: set[Future[ChunkResult]] = set()
         for chunk in chunks:
-            pending.add(pool.submit(process_chunk, chunk, limits))
+            pending.add(pool.submit(process_chunk, chunk, config))
             if len(pending) >= 2 * workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:

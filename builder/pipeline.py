@@ -8,16 +8,17 @@ import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from builder import describe
 from builder.config import Config
 from builder.dedup import deduplicate
-from builder.engine import chunked, run_local
+from builder.engine import StageConfig, chunked, run_local
+from builder.outlets import load_registry
+from builder.plan import make_plan
+from builder.takedown import load_takedowns
 from builder.read import read_units
 from builder.records import SPLITS, Quarantined
-from builder.split import assign_split
 from builder.stage import StagingArea
 from builder.stats import Stats
 from builder.write import write_splits
@@ -40,7 +41,8 @@ class BuildResult:
     def summary(self) -> str:
         c = self.counts
         lines = [
-            f"read {c['read']} = published {c['published']} + quarantined {c['quarantined']} + duplicates {c['duplicates']}",
+            f"read {c['read']} = published {c['published']} + quarantined {c['quarantined']} "
+            f"+ duplicates {c['duplicates']} + takedowns {c['takedowns']}",
             "splits: " + ", ".join(f"{s} {self.splits[s]}" for s in SPLITS),
         ]
         if self.quarantine_reasons:
@@ -49,16 +51,38 @@ class BuildResult:
         return "\n".join(lines)
 
 
-def _tmp_dir(out: Path) -> Path:
-    return out.parent / f"{TMP_PREFIX}{out.name}-{os.getpid()}"
+def _tmp_dir(out: Path, kind: str = "") -> Path:
+    """A temporary next to `out`, named by this process: the build itself, or (kind "old" or
+    "trash") a release moved aside to be put back or to be deleted."""
+    return out.parent / f"{TMP_PREFIX}{out.name}-{os.getpid()}{'-' + kind if kind else ''}"
+
+
+def _leftovers(out: Path) -> list[tuple[Path, int, str]]:
+    """(path, pid, kind) of every temporary of `out`, matched by exact name, never by pattern:
+    an output name may hold glob characters or look like another output's temporary."""
+    prefix = f"{TMP_PREFIX}{out.name}-"
+    found = []
+    for path in out.parent.iterdir():
+        if path.name.startswith(prefix):
+            pid, _, kind = path.name[len(prefix) :].partition("-")
+            if pid.isascii() and pid.isdigit() and kind in ("", "old", "trash"):
+                found.append((path, int(pid), kind))
+    return sorted(found)
 
 
 def _clean_leftovers(out: Path) -> None:
-    """Remove what killed builds of this output left behind."""
-    for path in out.parent.glob(f"{TMP_PREFIX}{out.name}-*"):
-        pid = path.name.removesuffix("-old").rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
+    """Put back a release that a killed build had moved aside; remove what killed builds left."""
+    dead = [(path, kind) for path, pid, kind in _leftovers(out) if pid != os.getpid() and not _alive(pid)]
+    if not out.exists():
+        # Killed between moving the old release aside and renaming the new one in: the old one
+        # is intact under "-old" (a release being deleted is renamed "-trash" first).
+        old = [path for path, kind in dead if kind == "old"]
+        if old:
+            keep = max(old, key=lambda p: p.stat().st_mtime)
+            os.rename(keep, out)
+            dead.remove((keep, "old"))
+    for path, _ in dead:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -68,6 +92,8 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    except (OverflowError, ValueError):  # no process can have this id
+        return False
     return True
 
 
@@ -85,10 +111,15 @@ def build(
     out = out.resolve()
     if out == raw.resolve() or raw.resolve().is_relative_to(out):
         raise BuildError(f"--out {out} must not contain the raw directory")
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "MANIFEST.json").is_file())):
-        raise BuildError(f"--out {out} exists and is not a release (no MANIFEST.json); choose an empty or new directory")
+    if out.is_relative_to(raw.resolve()):
+        # The release (and the build's temporaries) would be read back as raw input.
+        raise BuildError(f"--out {out} must not be inside the raw directory {raw.resolve()}")
+    if len(os.fsencode(_tmp_dir(out, "trash").name)) > 255:
+        raise BuildError(f"--out name {out.name!r} is too long for the temporary names beside it")
     out.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(out)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "MANIFEST.json").is_file())):
+        raise BuildError(f"--out {out} exists and is not a release (no MANIFEST.json); choose an empty or new directory")
     tmp = _tmp_dir(out)
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -103,31 +134,35 @@ def build(
 
 
 def _build_into(raw: Path, tmp: Path, config: Config, workers: int, progress: Callable[[str], None]) -> BuildResult:
+    takedowns = load_takedowns(config.takedowns, load_registry())
     staging = StagingArea(tmp / ".staging")
     quarantined: list[Quarantined] = []
     read = 0
+    stage_config = StageConfig(limits=config.limits, near_duplicates=config.near_duplicates)
     try:
         units = read_units(raw, config.limits.max_record_bytes)
-        for batch, rejected in run_local(chunked(units, config.batch_rows), config.limits, workers):
+        for batch, rejected in run_local(chunked(units, config.batch_rows), stage_config, workers):
             staging.add(batch)
             quarantined.extend(rejected)
             read += batch.num_rows + len(rejected)
             progress(f"processed {read} records, {len(quarantined)} quarantined")
     finally:
         staging.close()
-    progress("deduplicating")
+    progress("deduplicating and clustering")
     dedup = deduplicate(staging)
-    assign = partial(assign_split, config=config.splits)
+    plan = make_plan(dedup, takedowns, config.near_duplicates, config.splits)
     stats = Stats()
     progress("writing splits")
-    data_files = write_splits(staging, dedup, assign, tmp, config.output, stats.observe)
+    data_files = write_splits(staging, plan, tmp, config.output, stats.observe)
     shutil.rmtree(staging.directory)
 
     quarantined.sort(key=lambda q: (q.file, q.line, q.reason, q.pointer))
     _write_jsonl(tmp / "quarantine.jsonl", (q.model_dump() for q in quarantined))
     _write_jsonl(tmp / "duplicates.jsonl", (d.as_dict() for d in dedup.duplicates))
-    counts = {"read": read, "published": stats.rows, "quarantined": len(quarantined), "duplicates": len(dedup.duplicates)}
-    if counts["read"] != counts["published"] + counts["quarantined"] + counts["duplicates"]:
+    _write_jsonl(tmp / "takedowns.jsonl", plan.taken_down)
+    counts = {"read": read, "published": stats.rows, "quarantined": len(quarantined),
+              "duplicates": len(dedup.duplicates), "takedowns": len(plan.taken_down)}
+    if counts["read"] != counts["published"] + counts["quarantined"] + counts["duplicates"] + counts["takedowns"]:
         raise BuildError(f"counts do not reconcile: {counts}")
     splits = {s: stats.per_split.get(s, 0) for s in SPLITS}
     reasons = Counter(q.reason for q in quarantined)

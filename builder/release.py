@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
-import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,6 @@ class ReleaseOutcome:
                 d = self.diff
                 lines.append(f"since {self.previous}: added {d.added}, removed {d.removed}, changed {d.changed}, "
                              f"split moves {d.split_moves} (implies a {d.bump} bump)")
-        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -170,8 +170,8 @@ def changelog_entry(config: Config, manifest: dict[str, Any], previous: str | No
     if previous is None:
         lines.append("- first recorded release")
     elif diff is not None:
-        lines.append(f"- since {previous}: {diff.added} articles added, {diff.removed} removed, {diff.changed} changed, "
-                     f"{diff.split_moves} moved between splits (a {diff.bump} change)")
+        lines.append(f"- since {previous}: articles added {diff.added}, removed {diff.removed}, changed {diff.changed}, "
+                     f"moved between splits {diff.split_moves} (a {diff.bump} change)")
         if diff.changed_fields:
             lines.append("- fields changed: " + ", ".join(f"`{k}` {n}" for k, n in sorted(diff.changed_fields.items())))
     elif previous_manifest is not None:
@@ -283,3 +283,22 @@ def _diff(previous: Path, candidate: Path) -> ReleaseDiff:
         raise ReleaseError(f"cannot compare with the previous release: {exc}") from None
     diff.new = "this release"  # the candidate's temporary path means nothing once it is moved
     return diff
+
+
+def run(args: argparse.Namespace) -> int:
+    """`corpus-builder release`: 0 released or reproduced, 1 refused, 2 unusable arguments."""
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        outcome = release(args.raw, args.config, args.out, args.releases, args.changelog, args.previous, args.workers)
+    except ReleaseRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 1
+    except ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(outcome.summary())
+    for warning in outcome.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0

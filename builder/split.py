@@ -1,24 +1,39 @@
-"""Split assignment: a pure function of a record's cluster key and the salt."""
+"""Split assignment: a pure function of a record's cluster key and the salt (or its date)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Literal
 
 from builder.records import SPLITS, SplitName
 
 
 @dataclass(frozen=True)
 class SplitConfig:
+    """Hash mode: fractions and salt. Time mode: train before `train_before`, test from
+    `test_from`, validation between; a cluster's date is its representative's."""
+
     train: float = 0.8
     validation: float = 0.1
     test: float = 0.1
     salt: str = "news-corpus-v1"
+    mode: Literal["hash", "time"] = "hash"
+    train_before: dt.date | None = None
+    test_from: dt.date | None = None
 
     def __post_init__(self) -> None:
         fractions = (self.train, self.validation, self.test)
         if any(f < 0 for f in fractions) or abs(sum(fractions) - 1.0) > 1e-9:
             raise ValueError(f"split fractions must be non-negative and sum to 1, got {fractions}")
+        if self.mode not in ("hash", "time"):
+            raise ValueError(f"mode must be 'hash' or 'time', not {self.mode!r}")
+        if self.mode == "time":
+            if not isinstance(self.train_before, dt.date) or not isinstance(self.test_from, dt.date):
+                raise ValueError("mode 'time' needs train_before and test_from dates")
+            if self.train_before > self.test_from:
+                raise ValueError("train_before must not be after test_from")
 
     @property
     def thresholds(self) -> tuple[int, int]:
@@ -28,8 +43,17 @@ class SplitConfig:
         return first, first + round(self.validation * scale)
 
 
-def assign_split(key: str, config: SplitConfig) -> SplitName:
-    """The split of a record whose cluster key is `key`; it never depends on other records."""
+def assign_split(key: str, config: SplitConfig, when: dt.datetime | None = None) -> SplitName:
+    """The split of a record whose cluster key is `key`; it never depends on other records.
+
+    In time mode `when` is the cluster's published time; an undated cluster goes to train,
+    so nothing undated can leak into a held-out period.
+    """
+    if config.mode == "time":
+        assert config.train_before is not None and config.test_from is not None
+        if when is None or when.date() < config.train_before:
+            return SPLITS[0]
+        return SPLITS[2] if when.date() >= config.test_from else SPLITS[1]
     digest = hashlib.sha256(f"{config.salt}\0{key}".encode()).digest()
     value = int.from_bytes(digest[:8], "big")
     first, second = config.thresholds

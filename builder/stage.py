@@ -18,6 +18,7 @@ STAGING_EXTRA = [
     pa.field("_body_sha256", pa.string(), nullable=False),
     pa.field("_source", pa.string(), nullable=False),
     pa.field("_line", pa.int64(), nullable=False),
+    pa.field("_bands", pa.list_(pa.uint64()), nullable=False),
 ]
 
 
@@ -31,14 +32,15 @@ def bucket_of(article_id: str) -> int:
     return int(article_id[:2], 16) * BUCKETS // 256
 
 
-def to_batch(articles: Sequence[tuple[Article, str, int]]) -> pa.RecordBatch:
-    """Articles with their (source, line) as one staging batch with the explicit schema."""
+def to_batch(articles: Sequence[tuple[Article, str, int, list[int]]]) -> pa.RecordBatch:
+    """Articles with their (source, line, LSH band keys) as one staging batch, explicit schema."""
     rows = []
-    for article, source, line in articles:
+    for article, source, line, bands in articles:
         row = article.model_dump()
         row["_body_sha256"] = hashlib.sha256(article.text.encode("utf-8")).hexdigest()[:32]
         row["_source"] = source
         row["_line"] = line
+        row["_bands"] = bands
         rows.append(row)
     return pa.RecordBatch.from_pylist(rows, schema=staging_schema())
 

@@ -31,6 +31,12 @@ class Stats:
     lengths_max: int | None = None
     date_min: str | None = None
     date_max: str | None = None
+    retrieved_min: str | None = None
+    retrieved_max: str | None = None
+    per_agency: Counter = field(default_factory=Counter)
+    # cluster_id of every published row, kept as Arrow strings (a few dozen bytes a row) so that
+    # cluster sizes can be counted once all splits are written.
+    cluster_ids: list[pa.Array] = field(default_factory=list, repr=False)
 
     def observe(self, split: str, table: pa.Table) -> None:
         n = table.num_rows
@@ -49,6 +55,15 @@ class Stats:
         if dated:
             self.date_min = min([self.date_min or dated[0], *dated])
             self.date_max = max([self.date_max or dated[0], *dated])
+        retrieved = table.column("retrieved_at")
+        if retrieved.null_count < n:
+            low, high = (t.as_py().strftime("%Y-%m-%d") for t in pc.min_max(retrieved).values())
+            self.retrieved_min = min(self.retrieved_min or low, low)
+            self.retrieved_max = max(self.retrieved_max or high, high)
+        self.missing["retrieved_at"] += retrieved.null_count
+        agencies = pc.struct_field(table.column("dateline"), "agency")
+        self.per_agency.update(a for a in agencies.to_pylist() if a)
+        self.cluster_ids.append(table.column("cluster_id").combine_chunks())
         lengths = pc.utf8_length(table.column("text")).to_pylist()
         self.chars_total += sum(lengths)
         self.lengths_min = min([self.lengths_min if self.lengths_min is not None else lengths[0], *lengths])
@@ -64,6 +79,15 @@ class Stats:
             kinds = [r["kind"] for r in removed]
             self.removed_kinds.update(kinds)
             self.removed_records.update(set(kinds))
+
+
+    def near_duplicate_clusters(self) -> tuple[int, int]:
+        """(clusters with more than one article, articles in those clusters), from `cluster_id`."""
+        if not self.cluster_ids:
+            return 0, 0
+        counts = pc.value_counts(pa.chunked_array(self.cluster_ids, pa.string())).field("counts")
+        multi = pc.filter(counts, pc.greater(counts, 1))
+        return len(multi), pc.sum(multi).as_py() or 0
 
 
 def _bin(length: int) -> str:

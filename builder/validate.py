@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -13,6 +15,10 @@ from builder.records import Quarantined, RawUnit
 from builder.schema import raw_schema
 
 _MESSAGE_CHARS = 300
+# JSON may spell a lone UTF-16 surrogate as an escape; Python's json accepts it, but the result
+# is not Unicode and no UTF-8 writer can store it. Surrogates can only come from such escapes.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # jsonschema keyword -> quarantine reason
 _REASONS = {
     "required": "missing_required",
@@ -34,6 +40,12 @@ class Limits:
 
     max_record_bytes: int = 10_000_000
     max_field_chars: int = 2_000_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_record_bytes", "max_field_chars"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 1:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
 
 
 class Rejected(Exception):
@@ -62,12 +74,44 @@ def _no_constants(name: str) -> Any:
     raise Rejected("invalid_json", f"{name} is not valid JSON")
 
 
+def _printable(text: str) -> str:
+    # Quarantine entries quote raw input; a lone surrogate in them would break the UTF-8 file.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(text) else text
+
+
 def _truncate(text: str) -> str:
-    return text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + "…"
+    text = text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + "…"
+    return _printable(text)
 
 
 def _pointer(path: list[Any] | Any) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    # A key can be megabytes long; the pointer names it, bounded like a message.
+    return "".join("/" + _truncate(str(p).replace("~", "~0").replace("/", "~1")) for p in path)
+
+
+def _strings(value: Any) -> Iterator[tuple[list[Any], str]]:
+    """(path, string) for every key and string inside a parsed JSON value, without recursion."""
+    stack: list[tuple[list[Any], Any]] = [([], value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            yield path, item
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                yield path + [key], key
+                stack.append((path + [key], child))
+        elif isinstance(item, list):
+            stack.extend((path + [i], child) for i, child in enumerate(item))
+
+
+def _check_unicode(text: str, obj: Any, what: str) -> None:
+    if not _SURROGATE_ESCAPE.search(text):
+        return
+    for path, string in _strings(obj):
+        match = _SURROGATE.search(string)
+        if match:
+            raise Rejected("invalid_unicode", f"{what} holds a lone surrogate \\u{ord(match.group()):04x} "
+                           "(an unpaired UTF-16 escape), which is not a Unicode character", _pointer(path))
 
 
 def decode_object(data: bytes, what: str = "record") -> dict[str, Any]:
@@ -81,9 +125,13 @@ def decode_object(data: bytes, what: str = "record") -> dict[str, Any]:
     try:
         obj = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
-        raise Rejected("invalid_json", f"{what} is not valid JSON: {exc.msg} at char {exc.pos}") from None
+        raise Rejected("invalid_json", f"{what} is not valid JSON: {exc.msg} (char {exc.pos})") from None
     except RecursionError:
         raise Rejected("invalid_json", f"{what} is nested too deeply to parse") from None
+    except ValueError as exc:
+        # int() refuses numbers of more than 4300 digits.
+        raise Rejected("invalid_json", f"{what} is not valid JSON: {_truncate(str(exc))}") from None
+    _check_unicode(text, obj, what)
     if not isinstance(obj, dict):
         raise Rejected("not_an_object", f"{what} is a JSON {type(obj).__name__}, not an object")
     return obj
@@ -122,8 +170,9 @@ def _relevance(error: ValidationError) -> Any:
 
 def validate_unit(unit: RawUnit, limits: Limits) -> dict[str, Any]:
     """The validated raw record of a unit, or Rejected."""
-    if len(unit.data) > limits.max_record_bytes:
-        raise Rejected("record_too_large", f"record is {len(unit.data)} bytes; the limit is {limits.max_record_bytes}")
+    size = _size(unit)
+    if size > limits.max_record_bytes:
+        raise Rejected("record_too_large", f"record is {size} bytes; the limit is {limits.max_record_bytes}")
     if unit.kind == "txt":
         record = decode_object(unit.sidecar, f"sidecar {unit.sidecar_source}") if unit.sidecar is not None else {}
         if "text" in record:
@@ -134,13 +183,26 @@ def validate_unit(unit: RawUnit, limits: Limits) -> dict[str, Any]:
             raise Rejected("invalid_utf8", f"capture is not UTF-8: byte {exc.start} {exc.reason}", "/text") from None
     else:
         record = decode_object(unit.data)
-    for key, value in record.items():
-        if isinstance(value, str) and len(value) > limits.max_field_chars:
-            raise Rejected("field_too_large", f"{key!r} has {len(value)} characters; the limit is {limits.max_field_chars}", _pointer([key]))
+    _check_field_sizes(record, limits)
     rejected = schema_error(record)
     if rejected:
         raise rejected
     return record
+
+
+def _size(unit: RawUnit) -> int:
+    return len(unit.data) + len(unit.sidecar or b"")
+
+
+def _check_field_sizes(record: dict[str, Any], limits: Limits) -> None:
+    """A field's size is the characters of all its strings: a list of authors counts as a whole."""
+    limit = limits.max_field_chars
+    for key, value in record.items():
+        if len(key) > limit:
+            raise Rejected("field_too_large", f"a key has {len(key)} characters; the limit is {limit}", _pointer([key]))
+        total = sum(len(s) for _, s in _strings(value))
+        if total > limit:
+            raise Rejected("field_too_large", f"{_truncate(repr(key))} has {total} characters; the limit is {limit}", _pointer([key]))
 
 
 def record_label(unit: RawUnit) -> str | None:
@@ -154,12 +216,12 @@ def record_label(unit: RawUnit) -> str | None:
 
 
 def quarantine(unit: RawUnit, rejected: Rejected, limits: Limits) -> Quarantined:
-    small = len(unit.data) <= limits.max_record_bytes
+    small = _size(unit) <= limits.max_record_bytes
     return Quarantined(
-        file=unit.source,
+        file=_printable(unit.source),
         line=unit.line,
         record_id=record_label(unit) if small else None,
-        pointer=rejected.pointer,
+        pointer=_printable(rejected.pointer),
         reason=rejected.reason,
-        message=rejected.message,
+        message=_printable(rejected.message),
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import filecmp
 import hashlib
 import json
 import re
+import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
@@ -13,7 +15,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from builder.config import Config
+from builder.config import Config, load_config
 from builder.records import SPLITS
 
 MANIFEST = "MANIFEST.json"
@@ -222,3 +224,25 @@ def rebuild_and_compare(release: Path, raw: Path, config: Config, workers: int =
 def count_files(release: Path) -> int:
     manifest, _ = load_manifest(release)
     return len(manifest["files"]) if manifest else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """`corpus-builder verify`: 0 clean, 1 problems found, 2 unusable arguments."""
+    if not args.dir.is_dir():
+        print(f"error: {args.dir} is not a directory; pass a release directory", file=sys.stderr)
+        return 2
+    if args.rebuild != (args.raw is not None):
+        print("error: --rebuild and --raw go together: --rebuild --raw DIR rebuilds from the raw captures DIR",
+              file=sys.stderr)
+        return 2
+    problems = verify_release(args.dir)
+    if args.rebuild:
+        problems += rebuild_and_compare(args.dir, args.raw, load_config(args.config), args.workers)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.dir}", file=sys.stderr)
+        return 1
+    rebuilt = f"; a rebuild from {args.raw} is byte-identical" if args.rebuild else ""
+    print(f"verified {count_files(args.dir)} files{rebuilt}")
+    return 0

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.config import OutputConfig
-from builder.dedup import DedupResult
+from builder.plan import Plan
 from builder.records import SPLITS
 from builder.schema import article_arrow_schema
 from builder.stage import StagingArea
@@ -90,37 +90,32 @@ class ShardWriter:
             self._writer = None
 
 
-def split_counts(dedup: DedupResult, assign: Callable[[str], str]) -> dict[str, int]:
-    counts = dict.fromkeys(SPLITS, 0)
-    for cluster in dedup.kept.column("cluster_id").to_pylist():
-        counts[assign(cluster)] += 1
-    return counts
-
-
 def write_splits(
     staging: StagingArea,
-    dedup: DedupResult,
-    assign: Callable[[str], str],
+    plan: Plan,
     out: Path,
     options: OutputConfig,
     observe: Callable[[str, pa.Table], None],
 ) -> dict[str, int]:
     """Write every non-empty split in id order; returns {relative path: rows}."""
-    counts = split_counts(dedup, assign)
-    writers = {s: ShardWriter(out, s, n, options) for s, n in counts.items() if n}
-    names = [f.name for f in article_arrow_schema()]
+    writers = {s: ShardWriter(out, s, n, options) for s, n in plan.split_counts.items() if n}
+    schema = article_arrow_schema()
+    names = schema.names
     for bucket in staging.buckets:
-        positions = dedup.keep.get(bucket)
-        if not positions:
+        chosen = plan.buckets.get(bucket)
+        if chosen is None or not chosen.positions:
             continue
-        table = staging.read(bucket).take(pa.array(positions, pa.int64()))
-        table = table.take(pc.sort_indices(table, [("id", "ascending")]))
-        splits = pa.array([assign(c) for c in table.column("cluster_id").to_pylist()], pa.string())
+        table = staging.read(bucket).take(pa.array(chosen.positions, pa.int64())).select(names)
+        table = table.set_column(names.index("cluster_id"), "cluster_id", pa.array(chosen.cluster_ids, pa.string()))
+        splits = pa.array(chosen.splits, pa.string())
+        order = pc.sort_indices(table, [("id", "ascending")])
+        table, splits = table.take(order), splits.take(order)
         for split, writer in writers.items():
-            part = table.filter(pc.equal(splits, split)).select(names)
+            part = table.filter(pc.equal(splits, split))
             if part.num_rows:
+                part = part.cast(schema)
                 observe(split, part)
-                writer.write(part.cast(article_arrow_schema()))
+                writer.write(part)
     files: dict[str, int] = {}
     for writer in writers.values():
         files.update(writer.close())

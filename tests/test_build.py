@@ -24,7 +24,7 @@ def _build(raw: Path, out: Path, config_file: Path, **kw):
 def test_few_dozen_records_give_three_splits(tmp_path: Path, config_file: Path) -> None:
     write_corpus(tmp_path / "raw", 48, seed=1)
     result = _build(tmp_path / "raw", tmp_path / "out", config_file)
-    assert result.counts == {"read": 48, "published": 48, "quarantined": 0, "duplicates": 0}
+    assert result.counts == {"read": 48, "published": 48, "quarantined": 0, "duplicates": 0, "takedowns": 0}
     assert all(result.splits[s] > 0 for s in ("train", "validation", "test"))
     assert sum(result.splits.values()) == 48
 
@@ -94,7 +94,7 @@ def test_duplicates_are_merged_and_listed(tmp_path: Path, config_file: Path) -> 
     c = {"text": "Same story body.", "outlet": "Reuters"}  # no URL, same body
     write_jsonl(tmp_path / "raw" / "d.jsonl", [a, b, c])
     result = _build(tmp_path / "raw", tmp_path / "out", config_file)
-    assert result.counts == {"read": 3, "published": 1, "quarantined": 0, "duplicates": 2}
+    assert result.counts == {"read": 3, "published": 1, "quarantined": 0, "duplicates": 2, "takedowns": 0}
     (row,) = pq.read_table(tmp_path / "out" / "data").to_pylist()
     assert row["url"] == b["url"]  # the earliest capture is kept
     dups = [json.loads(l) for l in (tmp_path / "out" / "duplicates.jsonl").read_text().splitlines()]

@@ -34,7 +34,7 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (base / "corpus.toml").write_text('name = "seed"\nversion = "1.0.0"\n', encoding="utf-8")
     out = base / "release"
     result = build(base / "raw", out, load_config(base / "corpus.toml"))
-    assert result.counts == {"read": 1, "published": 1, "quarantined": 0, "duplicates": 0}
+    assert result.counts == {"read": 1, "published": 1, "quarantined": 0, "duplicates": 0, "takedowns": 0}
     return out
 
 
@@ -117,9 +117,11 @@ def test_seed_manifest_lists_all_splits(release: Path) -> None:
     assert manifest["splits"] == {"train": 1, "validation": 0, "test": 0}
     assert manifest["counts"]["read"] == 1
     assert (release / "quarantine.jsonl").read_text() == ""
-    assert set(manifest["files"]) == {
-        "DATASHEET.md", "README.md", "duplicates.jsonl", "quarantine.jsonl", "data/train-00000-of-00001.parquet"
+    assert set(manifest["files"]) >= {
+        "DATASHEET.md", "README.md", "duplicates.jsonl", "quarantine.jsonl", "takedowns.jsonl",
+        "data/train-00000-of-00001.parquet",
     }
+    assert [f for f in manifest["files"] if f.startswith("data/")] == ["data/train-00000-of-00001.parquet"]
 
 
 def test_seed_loads_with_datasets_offline(release: Path, row: dict) -> None:
