@@ -40,6 +40,12 @@ def split_author(author: str) -> dict[str, str]:
     return {"name": author.strip()}
 
 
+def display_name(author: str) -> str:
+    """An author as written in prose: "Family, Given" becomes "Given Family"."""
+    person = split_author(author)
+    return person.get("name") or f"{person['given-names']} {person['family-names']}"
+
+
 def render_cff(config: Config) -> str:
     """CITATION.cff for the release; date-released only when the config sets release_date."""
     title = config.pretty_name or config.name

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from builder.stage import StagingArea
 
@@ -47,20 +49,24 @@ def _keys(staging: StagingArea) -> pa.Table:
 
 
 def _first_of_groups(table: pa.Table, key: str, rule: str) -> tuple[pa.Table, list[Duplicate]]:
+    """The first row of each group of equal `key` (by the keep order), and the others as duplicates."""
     order = table.sort_by([(key, "ascending"), *_KEEP_ORDER])
-    keys = order.column(key).to_pylist()
-    ids = order.column("id").to_pylist()
-    sources, lines = order.column("_source").to_pylist(), order.column("_line").to_pylist()
-    keep_mask, dups = [], []
-    current, winner = None, None
-    for i, k in enumerate(keys):
-        if i == 0 or k != current:
-            current, winner = k, ids[i]
-            keep_mask.append(True)
-            continue
-        keep_mask.append(False)
-        dups.append(Duplicate(sources[i], lines[i], ids[i], winner, rule))
-    return order.filter(pa.array(keep_mask, pa.bool_())), dups
+    n = order.num_rows
+    if n < 2:
+        return order, []
+    keys = order.column(key).combine_chunks()
+    # Vectorized: only the duplicate rows ever become Python objects.
+    starts = np.concatenate([[True], pc.not_equal(keys.slice(1), keys.slice(0, n - 1)).to_numpy(zero_copy_only=False)])
+    group_first = np.flatnonzero(starts)[np.cumsum(starts) - 1]
+    dup_rows = np.flatnonzero(~starts)
+    dups = []
+    if dup_rows.size:
+        picked = order.take(pa.array(dup_rows))
+        winners = order.column("id").take(pa.array(group_first[dup_rows])).to_pylist()
+        for source, line, ident, winner in zip(picked.column("_source").to_pylist(), picked.column("_line").to_pylist(),
+                                               picked.column("id").to_pylist(), winners):
+            dups.append(Duplicate(source, line, ident, winner, rule))
+    return order.filter(pa.array(starts, pa.bool_())), dups
 
 
 def deduplicate(staging: StagingArea) -> DedupResult:

@@ -1,17 +1,21 @@
-"""Describe a release: MANIFEST.json, the dataset card (README.md) and DATASHEET.md."""
+"""Describe a release: dataset card, datasheet with its figure, Croissant, CITATION.cff and manifest."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import math
 from collections import Counter
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from builder import NORMALIZER_VERSION, __version__
+from builder.citation import display_name, render_apa, render_bibtex, render_cff
 from builder.config import Config
 from builder.outlets import load_registry
 from builder.read import list_raw_files
@@ -20,8 +24,20 @@ from builder.schema import article_features, render_json
 from builder.stats import Stats, length_bins
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-# Packages whose version shapes the bytes of a release.
-OUTPUT_PACKAGES = ("pyarrow", "datasets", "pydantic", "jsonschema", "python-dateutil")
+# The source tree the builder runs from; a wheel installed elsewhere has no pyproject.toml beside it.
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+LOCK_FILE = "requirements.lock"
+# Packages whose version shapes the bytes of a release (matplotlib and pillow: the PNG figure).
+OUTPUT_PACKAGES = ("pyarrow", "datasets", "pydantic", "jsonschema", "python-dateutil", "matplotlib", "pillow")
+PLOT_FILE = "articles_per_month.png"
+CROISSANT_FILE = "croissant.json"
+CITATION_FILE = "CITATION.cff"
+TASK_CATEGORIES = ["text-classification", "summarization", "text-generation"]
+TAGS = ["news", "media-studies", "disinformation", "provenance"]
+# Outlets drawn one by one in the figure; the rest are pooled so that the legend stays readable.
+PLOT_OUTLETS = 12
+PLOT_SIZE_INCHES = (10.0, 5.0)
+PLOT_DPI = 100
 
 
 def file_sha256(path: Path) -> str:
@@ -52,6 +68,18 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def lock_sha256() -> str | None:
+    """SHA-256 of requirements.lock next to pyproject.toml, or None when run outside the source tree."""
+    lock = SOURCE_ROOT / LOCK_FILE
+    if (SOURCE_ROOT / "pyproject.toml").is_file() and lock.is_file():
+        return file_sha256(lock)
+    return None
+
+
+def config_sha256(config: Config) -> str:
+    return hashlib.sha256(json.dumps(config.source, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
@@ -62,6 +90,13 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
+def _fill(template: str, fills: dict[str, str]) -> str:
+    text = (TEMPLATE_DIR / template).read_text(encoding="utf-8")
+    for key, value in fills.items():
+        text = text.replace("{{" + key + "}}", value)
+    return text.rstrip("\n") + "\n"
+
+
 def size_category(n: int) -> str:
     for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
                          (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
@@ -70,8 +105,243 @@ def size_category(n: int) -> str:
     return "10M<n<100M"
 
 
+# --------------------------------------------------------------------------- facts shared by all documents
+
+
+@dataclass(frozen=True)
+class OutletFacts:
+    """What the registry says about one outlet of the release, with the sources of each claim."""
+
+    slug: str
+    name: str
+    articles: int
+    registered: bool
+    ownership: str | None = None
+    state_affiliation: str | None = None
+    country: str | None = None
+    sources: tuple[tuple[str, str], ...] = ()  # (URL, date checked), sorted
+
+    @property
+    def state_owned(self) -> bool:
+        return bool(self.ownership and "state" in self.ownership)
+
+    @property
+    def public_broadcaster(self) -> bool:
+        return bool(self.ownership and "public" in self.ownership)
+
+
+def outlet_facts(stats: Stats) -> list[OutletFacts]:
+    """The outlets of the release, largest first, with their sourced registry claims."""
+    registry = load_registry()
+    facts = []
+    for slug, n in sorted(stats.per_outlet.items(), key=lambda kv: (-kv[1], kv[0])):
+        outlet = registry.outlets.get(slug)
+        if outlet is None:
+            facts.append(OutletFacts(slug, stats.outlet_names.get(slug, ""), n, registered=False))
+            continue
+        claims = outlet.claims
+
+        def value(key: str) -> str | None:
+            return claims[key].value if key in claims else None
+
+        sources = tuple(sorted({(c.source, c.checked.isoformat()) for c in claims.values()}))
+        facts.append(OutletFacts(slug, outlet.name, n, True, value("ownership"), value("state_affiliation"),
+                                 value("country"), sources))
+    return facts
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """A computed statement about what the corpus over- or under-represents, or cannot support."""
+
+    kind: Literal["bias", "limitation"]
+    title: str
+    text: str
+
+    def plain(self) -> str:
+        return f"{self.title}: {self.text}"
+
+
+def _names(facts: list[OutletFacts]) -> str:
+    return ", ".join(f.name or f.slug for f in facts)
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    year, month = map(int, first.split("-"))
+    end = tuple(map(int, last.split("-")))
+    months = []
+    while (year, month) <= end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _month_gaps(stats: Stats) -> list[str]:
+    if not stats.date_min or not stats.date_max:
+        return []
+    return [m for m in _month_range(stats.date_min, stats.date_max) if not stats.per_month.get(m)]
+
+
+def _gaps_text(gaps: list[str]) -> str:
+    if not gaps:
+        return "; no month in that range is empty"
+    if len(gaps) <= 12:
+        return f"; months with no article: {', '.join(gaps)}"
+    return f"; {len(gaps)} months in that range have no article ({', '.join(gaps[:6])}, …)"
+
+
+def caveats(stats: Stats, facts: list[OutletFacts]) -> list[Caveat]:
+    """Corpus-level caveats computed from the release and the registry."""
+    n = stats.rows
+    if not n:
+        return [Caveat("limitation", "Empty release", "no article was published; nothing can be concluded from it.")]
+    out: list[Caveat] = []
+    top = facts[0]
+    top3 = sum(f.articles for f in facts[:3])
+    effective = 1 / sum((f.articles / n) ** 2 for f in facts)
+    out.append(Caveat("bias", "Outlet imbalance",
+                      f"the largest outlet, {top.name or top.slug} (`{top.slug}`), supplies {_pct(top.articles, n)} of the "
+                      f"articles and the {min(3, len(facts))} largest supply {_pct(top3, n)}; {len(facts)} outlet(s) in all, "
+                      f"equivalent to {effective:.1f} equally sized outlets (inverse Simpson index). "
+                      "Pool per-outlet results rather than the corpus as a whole."))
+    state = [f for f in facts if f.state_owned]
+    public = [f for f in facts if f.public_broadcaster and not f.state_owned]
+    noted = [f for f in facts if f.state_affiliation and not f.state_owned and not f.public_broadcaster]
+    parts = [f"{_pct(sum(f.articles for f in state), n)} of the articles come from outlets the registry records as "
+             f"state-owned" + (f" ({_names(state)})" if state else "")]
+    if public:
+        parts.append(f"{_pct(sum(f.articles for f in public), n)} from public broadcasters ({_names(public)})")
+    if noted:
+        parts.append(f"{_pct(sum(f.articles for f in noted), n)} from other outlets with a sourced note on their "
+                     f"relationship to a state ({_names(noted)}), which may describe funding or a statutory link "
+                     "rather than control")
+    out.append(Caveat("bias", "State-owned and state-affiliated media",
+                      "; ".join(parts) + ". Their texts carry their states' framing; see the outlet table for the "
+                      "sourced claims."))
+    countries = Counter()
+    for f in facts:
+        countries[f.country or "unknown"] += f.articles
+    out.append(Caveat("bias", "Countries of the outlets",
+                      ", ".join(f"{c} {_pct(k, n)}" for c, k in sorted(countries.items(), key=lambda kv: (-kv[1], kv[0])))
+                      + " of the articles, by the registry's country of each outlet."))
+    langs = ", ".join(f"{k} ({_pct(v, n)})" for k, v in sorted(stats.per_language.items(), key=lambda kv: (-kv[1], kv[0])))
+    out.append(Caveat("bias", "Language coverage", f"{langs}; results do not carry over to other languages."))
+    unknown = [f for f in facts if not f.registered]
+    if unknown:
+        out.append(Caveat("limitation", "Outlets not in the registry",
+                          f"{_pct(sum(f.articles for f in unknown), n)} of the articles come from {len(unknown)} outlet(s) "
+                          f"the registry does not know ({_names(unknown)}): their ownership and country are unknown and "
+                          "no outlet-specific cleaning was applied."))
+    if stats.date_min:
+        gaps = _month_gaps(stats)
+        busiest, busiest_n = max(((m, c) for m, c in stats.per_month.items() if m != "unknown"), key=lambda mc: (mc[1], mc[0]))
+        out.append(Caveat("limitation", "Time coverage",
+                          f"published {stats.date_min} to {stats.date_max}; {stats.missing.get('published_at', 0)} article(s) "
+                          "without a published date"
+                          + _gaps_text(gaps)
+                          + f"; the busiest month, {busiest}, holds {_pct(busiest_n, n)} of the articles."))
+    else:
+        out.append(Caveat("limitation", "Time coverage",
+                          "no article has a published date; the corpus cannot be placed in time."))
+    out.append(Caveat("limitation", "Missing metadata",
+                      f"{_pct(stats.missing.get('url', 0), n)} of the articles have no URL, "
+                      f"{_pct(stats.missing.get('published_at', 0), n)} no published date, "
+                      f"{_pct(stats.missing.get('authors', 0), n)} no author; a missing value was not on the capture "
+                      "and was not guessed."))
+    clusters, clustered = stats.near_duplicate_clusters()
+    agency_n = sum(stats.per_agency.values())
+    agencies = ", ".join(f"{a} {c}" for a, c in sorted(stats.per_agency.items(), key=lambda kv: (-kv[1], kv[0])))
+    out.append(Caveat("limitation", "Wire copy and near-duplicates",
+                      f"{agency_n} article(s) carry a wire agency in their dateline" + (f" ({agencies})" if agencies else "")
+                      + "; wire stories are republished by several outlets, so the same text can appear under several "
+                      f"outlets. {clusters} near-duplicate cluster(s) group {clustered} article(s); splits follow clusters."))
+    return out
+
+
+# --------------------------------------------------------------------------- figure
+
+
+def render_month_plot(stats: Stats) -> bytes:
+    """PNG of articles per month of publication, stacked by outlet; the same bytes for the same stats.
+
+    Determinism: no pyplot state, matplotlib's default style (no user matplotlibrc), the DejaVu Sans
+    file bundled with matplotlib named by path (never a system font), explicit ticks, fixed size and
+    dpi, and no `Software` text chunk.
+    """
+    import matplotlib
+    import matplotlib.style
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import MaxNLocator
+
+    font = FontProperties(fname=str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size=9)
+    title_font = FontProperties(fname=font.get_file(), size=12)
+    undated = stats.per_month.get("unknown", 0)
+    with matplotlib.style.context("default"):
+        fig = Figure(figsize=PLOT_SIZE_INCHES, dpi=PLOT_DPI)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.07, 0.2, 0.68, 0.66))
+        if not stats.date_min or not stats.date_max:
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, f"No article has a published date ({stats.rows} undated).",
+                    ha="center", va="center", fontproperties=title_font, transform=ax.transAxes)
+        else:
+            months = _month_range(stats.date_min, stats.date_max)
+            totals = Counter()
+            for (outlet, month), count in stats.per_outlet_month.items():
+                if month != "unknown":
+                    totals[outlet] += count
+            ranked = sorted(totals, key=lambda o: (-totals[o], o))
+            shown, pooled = ranked[:PLOT_OUTLETS], set(ranked[PLOT_OUTLETS:])
+            series = [(o, [stats.per_outlet_month.get((o, m), 0) for m in months]) for o in shown]
+            if pooled:
+                series.append((f"{len(pooled)} other outlets",
+                               [sum(stats.per_outlet_month.get((o, m), 0) for o in sorted(pooled)) for m in months]))
+            colours = matplotlib.colormaps["tab20"].colors
+            bottom = [0] * len(months)
+            for i, (label, counts) in enumerate(series):
+                ax.bar(range(len(months)), counts, bottom=bottom, width=0.85, label=label,
+                       color=colours[i % len(colours)], linewidth=0)
+                bottom = [b + c for b, c in zip(bottom, counts)]
+            step = max(1, math.ceil(len(months) / 18))
+            ax.set_xticks(range(0, len(months), step), [months[i] for i in range(0, len(months), step)],
+                          rotation=60, ha="right", fontproperties=font)
+            ax.set_xlim(-0.6, len(months) - 0.4)
+            yticks = [t for t in MaxNLocator(nbins=6, integer=True).tick_values(0, max(bottom) or 1) if t >= 0]
+            ax.set_yticks(yticks, [f"{int(t)}" for t in yticks], fontproperties=font)
+            ax.set_ylim(0, yticks[-1])
+            ax.set_ylabel("articles", fontproperties=font)
+            ax.set_xlabel("month of publication (UTC)", fontproperties=font)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), prop=font, frameon=False,
+                      title="outlet", title_fontproperties=font)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+        note = f"\n{undated} article(s) without a published date are not shown" if undated and stats.date_min else ""
+        ax.set_title(f"Articles per month of publication, by outlet{note}", fontproperties=title_font, loc="left")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=PLOT_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- datasheet
+
+
+def _outlet_table(facts: list[OutletFacts], n: int) -> str:
+    rows = []
+    for f in facts:
+        if not f.registered:
+            rows.append([f"`{f.slug}`", f.name, f.articles, _pct(f.articles, n), "not in the registry: unknown", "–", "–", "–"])
+            continue
+        sources = "; ".join(f"<{url}> (checked {checked})" for url, checked in f.sources) or "–"
+        rows.append([f"`{f.slug}`", f.name, f.articles, _pct(f.articles, n), f.ownership or "no sourced claim",
+                     f.state_affiliation or "no sourced claim", f.country or "no sourced claim", sources])
+    return _table(["outlet", "name", "articles", "share", "ownership", "state affiliation", "country", "sources"], rows)
+
+
 def _composition(stats: Stats, counts: dict[str, int], splits: dict[str, int]) -> str:
     n = stats.rows
+    undated = stats.per_month.get("unknown", 0)
     parts = [
         f"The release holds **{n} articles** from **{len(stats.per_outlet)} outlets** "
         f"({counts['read']} raw records read, {counts['quarantined']} quarantined, "
@@ -93,6 +363,11 @@ def _composition(stats: Stats, counts: dict[str, int], splits: dict[str, int]) -
         "### Articles per month (of publication)",
         _table(["month", "articles"], [[k, v] for k, v in sorted(stats.per_month.items())]),
         "",
+        f"![Articles per month of publication, stacked by outlet]({PLOT_FILE})",
+        "",
+        f"*Figure: articles per month of publication, stacked by outlet (`{PLOT_FILE}`)"
+        + (f"; {undated} article(s) without a published date are not shown.*" if undated else ".*"),
+        "",
         "### Text length (characters of the normalized body)",
         _table(["length", "articles"], [[b, stats.length_hist.get(b, 0)] for b in length_bins()]),
         "",
@@ -102,9 +377,17 @@ def _composition(stats: Stats, counts: dict[str, int], splits: dict[str, int]) -
         "### Missing metadata",
         _table(["field", "records missing it", "share"],
                [[f, stats.missing.get(f, 0), _pct(stats.missing.get(f, 0), n)]
-                for f in ("url", "published_at", "authors", "headline", "language")]),
+                for f in ("url", "published_at", "retrieved_at", "authors", "headline", "language")]),
     ]
     return "\n".join(parts)
+
+
+def _collection(stats: Stats, counts: dict[str, int], raw_files: int) -> str:
+    when = (f"captured between {stats.retrieved_min} and {stats.retrieved_max} (UTC dates)"
+            if stats.retrieved_min else "with no capture time recorded")
+    missing = stats.missing.get("retrieved_at", 0)
+    return (f"This release was built from {raw_files} raw file(s) holding {counts['read']} raw records, {when}"
+            + (f"; {missing} published article(s) have no capture time." if missing and stats.retrieved_min else "."))
 
 
 def _preprocessing(stats: Stats, reasons: Counter, duplicates: int) -> str:
@@ -113,6 +396,7 @@ def _preprocessing(stats: Stats, reasons: Counter, duplicates: int) -> str:
         [[k, v, stats.removed_records[k]] for k, v in sorted(stats.removed_kinds.items())],
     ) if stats.removed_kinds else "Nothing was removed from any article."
     quarantine = _table(["reason", "records"], [[r, n] for r, n in sorted(reasons.items())]) if reasons else "No record was quarantined."
+    clusters, clustered = stats.near_duplicate_clusters()
     return "\n".join([
         f"Normalizer version: `{NORMALIZER_VERSION}`.",
         "",
@@ -122,82 +406,65 @@ def _preprocessing(stats: Stats, reasons: Counter, duplicates: int) -> str:
         "### Quarantined raw records, by reason (listed one by one in `quarantine.jsonl`)",
         quarantine,
         "",
-        f"### Duplicates\n{duplicates} raw records were exact duplicates (same id or same normalized "
-        "body) of a published article and were merged into it; each is listed in `duplicates.jsonl` "
-        "with the id it merged into. The copy kept is the earliest capture.",
+        "### Duplicates and near-duplicates",
+        f"{duplicates} raw records were exact duplicates (same id or same normalized body) of a published article "
+        "and were merged into it; each is listed in `duplicates.jsonl` with the id it merged into. The copy kept is "
+        "the earliest capture.",
+        "",
+        f"{clusters} near-duplicate cluster(s) (values of `cluster_id` shared by more than one article) group "
+        f"{clustered} of the {stats.rows} published articles.",
     ])
 
 
-def _bias(stats: Stats) -> str:
-    registry = load_registry()
-    n = stats.rows
-    rows = []
-    for slug in sorted(stats.per_outlet):
-        outlet = registry.outlets.get(slug)
-        if outlet is None:
-            rows.append([slug, stats.outlet_names.get(slug, ""), "not in the outlet registry: ownership unknown", "–", "–", "–"])
-            continue
-        claims = outlet.claims
-
-        def cell(key: str) -> str:
-            claim = claims.get(key)
-            return f"{claim.value}" if claim else "no sourced claim"
-
-        sources = sorted({f"<{c.source}> (checked {c.checked.isoformat()})" for c in claims.values()})
-        rows.append([slug, outlet.name, cell("ownership"), cell("state_affiliation"), cell("country"), "; ".join(sources) or "–"])
+def _bias(stats: Stats, facts: list[OutletFacts], notes: list[Caveat]) -> str:
     parts = [
         "### Outlets: ownership and state affiliation",
-        "From the outlet registry (`builder/outlets/`); a claim is published only with its source.",
+        "From the outlet registry (`builder/outlets/`); a claim is published only with its source and the date it "
+        "was checked.",
         "",
-        _table(["outlet", "name", "ownership", "state affiliation", "country", "sources"], rows),
+        _outlet_table(facts, stats.rows),
         "",
         "### Corpus-level caveats (computed)",
     ]
-    caveats = []
-    if n:
-        top, top_n = max(stats.per_outlet.items(), key=lambda kv: (kv[1], kv[0]))
-        caveats.append(f"- **Outlet imbalance:** the largest outlet, {top}, supplies {_pct(top_n, n)} of the articles; "
-                       f"{len(stats.per_outlet)} outlet(s) in all. Pool per-outlet results rather than the corpus as a whole.")
-        state = sum(c for o, c in stats.per_outlet.items()
-                    if (x := registry.outlets.get(o)) and (x.claims.get("state_affiliation") or
-                        (x.claims.get("ownership") and "state" in x.claims["ownership"].value)))
-        caveats.append(f"- **State-affiliated media:** {_pct(state, n)} of the articles come from outlets the registry "
-                       "records as state-owned or state-affiliated. Their texts carry their states' framing.")
-        if stats.date_min:
-            gaps = _month_gaps(stats)
-            caveats.append(f"- **Time coverage:** published {stats.date_min} to {stats.date_max}; "
-                           f"{stats.missing.get('published_at', 0)} article(s) without a published date"
-                           + (f"; months with no article: {', '.join(gaps)}." if gaps else "; no month in that range is empty."))
-        else:
-            caveats.append("- **Time coverage:** no article has a published date; the corpus cannot be placed in time.")
-        langs = ", ".join(f"{k} ({_pct(v, n)})" for k, v in sorted(stats.per_language.items()))
-        caveats.append(f"- **Language coverage:** {langs}.")
-    caveats.append("- **Selection effects:** the corpus holds only the pages a scraper captured. Which sections, "
-                   "dates and outlets were crawled, paywalls, and pages that failed to load decide what is here; "
-                   "absence of a story is not evidence that an outlet did not cover it.")
-    return "\n".join(parts + caveats)
+    return "\n".join(parts + [f"- **{c.title}:** {c.text}" for c in notes])
 
 
-def _month_gaps(stats: Stats) -> list[str]:
-    if not stats.date_min or not stats.date_max:
-        return []
-    year, month = map(int, stats.date_min.split("-"))
-    end = tuple(map(int, stats.date_max.split("-")))
-    gaps = []
-    while (year, month) <= end:
-        key = f"{year:04d}-{month:02d}"
-        if not stats.per_month.get(key):
-            gaps.append(key)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return gaps
+def _distribution(config: Config) -> str:
+    return "\n".join([
+        f"Licence: `{config.license}`. {config.license_note}".rstrip(),
+        "",
+        "Files: Parquet splits under `data/`; `README.md` (dataset card, with the `datasets` features and splits in "
+        f"its YAML header); `DATASHEET.md` with `{PLOT_FILE}`; `{CROISSANT_FILE}` (Croissant 1.1 metadata with the "
+        f"Responsible AI fields); `{CITATION_FILE}`; `MANIFEST.json` (counts and the SHA-256 of every file); "
+        "`quarantine.jsonl` and `duplicates.jsonl`.",
+        "",
+        f"Cite this release as given in `{CITATION_FILE}` (BibTeX in `README.md`)."
+        + (f" DOI: [{config.doi}](https://doi.org/{config.doi})." if config.doi else "")
+        + (f" Homepage: <{config.homepage}>." if config.homepage else ""),
+    ])
+
+
+def _maintenance(takedowns: list[dict[str, Any]]) -> str:
+    if not takedowns:
+        return "### Takedowns\nNo article has been taken down from this release."
+    rows = [[f"`{t.get('id', '')}`", t.get("url") or "–", t.get("reason", "")]
+            for t in sorted(takedowns, key=lambda t: (str(t.get("id", "")), str(t.get("url") or "")))]
+    return "\n".join([f"### Takedowns\n{len(takedowns)} article(s) were taken down from this release on request:",
+                      "", _table(["id", "url", "reason"], rows)])
 
 
 def _provenance(config: Config, fingerprint: str, raw_files: int) -> str:
     versions = package_versions()
+    lock = lock_sha256()
+    lock_line = (f"- Dependency lock: `{LOCK_FILE}` `sha256:{lock}` (the build ran from the builder's source tree)."
+                 if lock else
+                 f"- Dependency lock: none — this build did not run from the builder's source tree (no `{LOCK_FILE}` "
+                 "next to `pyproject.toml`), so only the package versions above pin the environment.")
     return "\n".join([
         f"- Raw input: {raw_files} file(s), fingerprint `sha256:{fingerprint}` (over each file's relative path and SHA-256).",
         f"- Builder version `{__version__}`, normalizer version `{NORMALIZER_VERSION}`.",
         "- Packages that shape the output bytes: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
+        lock_line,
         f"- Configuration (`sha256:{config_sha256(config)}`):",
         "",
         "```json",
@@ -206,34 +473,42 @@ def _provenance(config: Config, fingerprint: str, raw_files: int) -> str:
     ])
 
 
-def config_sha256(config: Config) -> str:
-    return hashlib.sha256(json.dumps(config.source, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def render_datasheet(config: Config, stats: Stats, counts: dict[str, int], splits: dict[str, int],
-                     reasons: Counter, duplicates: int, fingerprint: str, raw_files: int) -> str:
+                     reasons: Counter, duplicates: int, fingerprint: str, raw_files: int,
+                     takedowns: list[dict[str, Any]] | None = None) -> str:
+    facts = outlet_facts(stats)
+    notes = caveats(stats, facts)
     langs = sorted(k for k in stats.per_language if k != "unknown")
+    countries = Counter()
+    for f in facts:
+        countries[f.country or "unknown"] += 1
+    n = stats.rows
     fills = {
         "pretty_name": config.pretty_name or config.name,
         "version": config.version,
         "description": config.description,
-        "creators": ("Compiled by " + ", ".join(config.authors) + ", as named in the corpus configuration.") if config.authors
+        "creators": ("Compiled by " + ", ".join(map(display_name, config.authors)) + ", as named in the corpus configuration.")
+                    if config.authors
                     else "The corpus configuration names no authors.",
         "composition": _composition(stats, counts, splits),
-        "collection": f"This release was built from {raw_files} raw file(s) holding {counts['read']} raw records.",
+        "collection": _collection(stats, counts, raw_files),
         "preprocessing": _preprocessing(stats, reasons, duplicates),
-        "bias": _bias(stats),
-        "distribution": (f"Licence: `{config.license}`. {config.license_note}\n\n"
-                         "Files: Parquet splits under `data/`, with `README.md` (dataset card), `MANIFEST.json` "
-                         "(checksums), `quarantine.jsonl` and `duplicates.jsonl`."),
+        "bias": _bias(stats, facts, notes),
+        "distribution": _distribution(config),
+        "maintenance": _maintenance(takedowns or []),
         "language_variety": ("BCP 47 tags " + ", ".join(f"`{x}`" for x in langs) + " as recorded by the scraper or the outlet registry."
                              if langs else "no language was recorded."),
+        "countries": ", ".join(f"{c} ({k} outlet{'s' if k > 1 else ''})" for c, k in sorted(countries.items())) or "none",
+        "speech_situation": (f"published between {stats.date_min} and {stats.date_max} (months, UTC)."
+                             if stats.date_min else "publication dates are unknown."),
+        "recording_quality": (f"{stats.missing.get('retrieved_at', 0)} of {n} articles have no capture time, "
+                              f"{stats.missing.get('url', 0)} no URL."),
         "provenance": _provenance(config, fingerprint, raw_files),
     }
-    text = (TEMPLATE_DIR / "datasheet.md").read_text(encoding="utf-8")
-    for key, value in fills.items():
-        text = text.replace("{{" + key + "}}", value)
-    return text.rstrip("\n") + "\n"
+    return _fill("datasheet.md", fills)
+
+
+# --------------------------------------------------------------------------- dataset card
 
 
 def _field_rows() -> list[list[str]]:
@@ -247,15 +522,24 @@ def _feature_type(feature: Any) -> str:
     return text if len(text) < 80 else type(feature).__name__
 
 
-def render_card(config: Config, stats: Stats, splits: dict[str, int], split_bytes: dict[str, int]) -> str:
+def card_header(config: Config, stats: Stats, splits: dict[str, int], split_bytes: dict[str, int]) -> dict[str, Any]:
+    """The card's YAML metadata: Hub tags, `configs` for the loader and `dataset_info` with the features."""
     present = [s for s in SPLITS if splits[s]]
     langs = sorted({k.split("-")[0].lower() for k in stats.per_language if k != "unknown"})
-    header = {
+    header: dict[str, Any] = {
         "pretty_name": config.pretty_name or config.name,
         "license": config.license,
+    }
+    if config.license == "other" and config.license_note:
+        header["license_details"] = config.license_note
+    header.update({
         "language": langs or ["en"],
-        "task_categories": ["text-classification", "summarization", "text-generation"],
-        "tags": ["news", "media-studies", "disinformation", "provenance"],
+        "multilinguality": ["multilingual" if len(langs) > 1 else "monolingual"],
+        "annotations_creators": ["no-annotation"],
+        "language_creators": ["found"],
+        "source_datasets": ["original"],
+        "task_categories": TASK_CATEGORIES,
+        "tags": TAGS,
         "size_categories": [size_category(stats.rows)],
         # datasets cannot load a split with no rows, so only non-empty splits are declared.
         "configs": [{"config_name": "default", "default": True,
@@ -267,80 +551,94 @@ def render_card(config: Config, stats: Stats, splits: dict[str, int], split_byte
             "download_size": sum(split_bytes.values()),
             "dataset_size": sum(split_bytes.values()),
         },
+    })
+    return header
+
+
+def render_card(config: Config, stats: Stats, splits: dict[str, int], split_bytes: dict[str, int],
+                data_files: dict[str, int] | None = None, counts: dict[str, int] | None = None,
+                reasons: Counter | None = None) -> str:
+    present = [s for s in SPLITS if splits[s]]
+    files = sorted(data_files or {})
+    first_split = present[0] if present else "train"
+    first_file = next((f for f in files if f.startswith(f"data/{first_split}-")), f"data/{first_split}-00000-of-00001.parquet")
+    facts = outlet_facts(stats)
+    n = stats.rows
+    counts = counts or {"read": n, "published": n, "quarantined": 0, "duplicates": 0}
+    reasons = reasons or Counter()
+    langs = ", ".join(f"{k} ({_pct(v, n)})" for k, v in sorted(stats.per_language.items(), key=lambda kv: (-kv[1], kv[0])))
+    details = [
+        f"- **Curated by:** {', '.join(map(display_name, config.authors)) or 'not named in the corpus configuration'}",
+        f"- **Language(s) (NLP):** {langs or 'none recorded'}",
+        f"- **License:** `{config.license}`" + (f" — {config.license_note}" if config.license_note else ""),
+        f"- **Version:** {config.version}" + (f", released {config.release_date.isoformat()}" if config.release_date else ""),
+        f"- **Size:** {n} articles from {len(stats.per_outlet)} outlets"
+        + (f", published {stats.date_min} to {stats.date_max}" if stats.date_min else ""),
+    ]
+    sources = [
+        f"- **Repository:** {config.homepage or 'not set in the corpus configuration'}",
+        f"- **DOI:** " + (f"[{config.doi}](https://doi.org/{config.doi})" if config.doi else "none assigned"),
+        f"- **Built with:** news-corpus-builder {__version__}, normalizer {NORMALIZER_VERSION}",
+    ]
+    split_rows = [[s, splits[s], _pct(splits[s], n), sum(1 for f in files if f.startswith(f"data/{s}-"))] for s in SPLITS]
+    processing = (f"{counts['read']} raw records were read: {counts['published']} published, {counts['quarantined']} "
+                  f"quarantined, {counts['duplicates']} merged as exact duplicates."
+                  + (" Quarantined by reason: " + ", ".join(f"`{r}` {k}" for r, k in sorted(reasons.items())) + "."
+                     if reasons else ""))
+    outlet_rows = [[f"`{f.slug}`", f.name, f.articles, f.ownership or ("unknown" if not f.registered else "no sourced claim"),
+                    f.state_affiliation or "–", f.country or "–"] for f in facts]
+    fills = {
+        "pretty_name": config.pretty_name or config.name,
+        "description": config.description,
+        "version": config.version,
+        "summary": f"{n} articles · {len(stats.per_outlet)} outlets · splits: "
+                   + ", ".join(f"{s} {splits[s]}" for s in SPLITS),
+        "details": "\n".join(details),
+        "sources": "\n".join(sources),
+        "fields": _table(["field", "type", "description"], _field_rows()),
+        "splits": _table(["split", "articles", "share", "files"], split_rows),
+        "first_split": first_split,
+        "first_file": first_file,
+        "processing": processing,
+        "outlets": _table(["outlet", "name", "articles", "ownership", "state affiliation", "country"], outlet_rows),
+        "caveats": "\n".join(f"- **{c.title}:** {c.text}" for c in caveats(stats, facts)),
+        "bibtex": render_bibtex(config),
+        "apa": render_apa(config),
+        "authors": ", ".join(map(display_name, config.authors)) or "not named in the corpus configuration",
     }
-    front = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000)
-    name = config.pretty_name or config.name
-    bib_key = config.name.replace("-", "_").replace(".", "_") + "_" + config.version.replace(".", "_")
-    body = f"""# {name}
+    front = yaml.safe_dump(card_header(config, stats, splits, split_bytes), sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{front}---\n\n" + _fill("card.md", fills)
 
-{config.description}
 
-Version **{config.version}** · {stats.rows} articles · {len(stats.per_outlet)} outlets ·
-splits: {", ".join(f"{s} {splits[s]}" for s in SPLITS)} (empty splits are listed in `MANIFEST.json` but not declared here).
-
-## Loading
-
-```python
-from datasets import load_dataset
-ds = load_dataset("path/to/this/release")          # DatasetDict with {", ".join(present)}
-
-import pandas as pd
-df = pd.read_parquet("path/to/this/release/data")   # all splits
-
-import pyarrow.parquet as pq
-table = pq.read_table("path/to/this/release/data/{present[0] if present else "train"}-00000-of-00001.parquet")
-
-import polars as pl
-lf = pl.scan_parquet("path/to/this/release/data/*.parquet")
-
-import duckdb
-duckdb.sql("SELECT outlet, count(*) FROM 'path/to/this/release/data/*.parquet' GROUP BY outlet")
-```
-
-## Fields
-
-{_table(["field", "type", "description"], _field_rows())}
-
-## Provenance and caveats
-
-Every article keeps what normalization removed from its page in `removed`, and the SHA-256 of
-the raw record it came from in `raw_sha256`. Records that failed validation are listed with
-their reason in `quarantine.jsonl`; merged duplicates in `duplicates.jsonl`. Read
-`DATASHEET.md` before using this corpus: it lists each outlet's ownership and state
-affiliation with sources, and what the corpus over- and under-represents.
-
-## Licence
-
-`{config.license}`. {config.license_note}
-
-## Citation
-
-```bibtex
-@misc{{{bib_key},
-  title  = {{{name}}},
-  author = {{{" and ".join(config.authors) or config.name}}},
-  note   = {{Version {config.version}}},
-}}
-```
-"""
-    return f"---\n{front}---\n\n{body}"
+# --------------------------------------------------------------------------- release
 
 
 def write_release_docs(out: Path, config: Config, raw: Path, counts: dict[str, int], splits: dict[str, int],
-                       data_files: dict[str, int], stats: Stats, reasons: Counter, duplicates: int) -> None:
+                       data_files: dict[str, int], stats: Stats, reasons: Counter, duplicates: int,
+                       takedowns: list[dict[str, Any]] | None = None) -> None:
+    """Write every document of the release, then MANIFEST.json over all of them."""
+    from builder.croissant import render_croissant
+
+    takedowns = takedowns or []
     fingerprint, raw_files = raw_fingerprint(raw)
     split_bytes = {s: sum((out / f).stat().st_size for f in data_files if f.startswith(f"data/{s}-")) for s in SPLITS}
-    (out / "README.md").write_text(render_card(config, stats, splits, split_bytes), encoding="utf-8")
-    datasheet = render_datasheet(config, stats, counts, splits, reasons, duplicates, fingerprint, raw_files)
-    (out / "DATASHEET.md").write_text(datasheet, encoding="utf-8")
+    (out / PLOT_FILE).write_bytes(render_month_plot(stats))
+    (out / "README.md").write_text(render_card(config, stats, splits, split_bytes, data_files, counts, reasons),
+                                   encoding="utf-8", newline="\n")
+    datasheet = render_datasheet(config, stats, counts, splits, reasons, duplicates, fingerprint, raw_files, takedowns)
+    (out / "DATASHEET.md").write_text(datasheet, encoding="utf-8", newline="\n")
+    facts = outlet_facts(stats)
+    croissant = render_croissant(config, out, data_files, stats, facts, caveats(stats, facts), counts, raw_files, takedowns)
+    (out / CROISSANT_FILE).write_text(render_json(croissant), encoding="utf-8", newline="\n")
+    (out / CITATION_FILE).write_text(render_cff(config), encoding="utf-8", newline="\n")
     rows = dict(data_files)
     rows["quarantine.jsonl"] = counts["quarantined"]
     rows["duplicates.jsonl"] = duplicates
-    rows["takedowns.jsonl"] = counts.get("takedowns", 0)
     files = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != "MANIFEST.json"):
         rel = path.relative_to(out).as_posix()
         files[rel] = {"sha256": file_sha256(path), "rows": rows.get(rel)}
+    lock = lock_sha256()
     manifest = {
         "name": config.name,
         "version": config.version,
@@ -351,6 +649,8 @@ def write_release_docs(out: Path, config: Config, raw: Path, counts: dict[str, i
         "raw_fingerprint": f"sha256:{fingerprint}",
         "config_sha256": config_sha256(config),
         "packages": package_versions(),
+        "requirements_lock_sha256": f"sha256:{lock}" if lock else None,
+        "takedowns": len(takedowns),
         "files": files,
     }
     (out / "MANIFEST.json").write_text(render_json(manifest), encoding="utf-8")

@@ -10,9 +10,11 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from builder.describe import file_sha256
@@ -74,8 +76,8 @@ class ReleaseDiff:
 
     def render(self) -> str:
         lines = [f"{self.old} -> {self.new}",
-                 f"articles: added {self.added}, removed {self.removed}, changed {self.changed}, "
-                 f"split moves {self.split_moves}, unchanged {self.unchanged}"]
+                 (f"articles: added {self.added}, removed {self.removed}, changed {self.changed}, "
+                  f"split moves {self.split_moves}, unchanged {self.unchanged}")]
         if self.changed_fields:
             lines.append("changed fields: " + ", ".join(f"{k} {n}" for k, n in sorted(self.changed_fields.items())))
         if self.moves:
@@ -117,6 +119,8 @@ def _json_default(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, Decimal):
+        return str(value)
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
@@ -143,7 +147,7 @@ def _records(release: Path) -> Iterator[tuple[str, str, tuple[str, ...], bytes]]
                     yield row["id"], split, columns, b"".join(_field_digest(row[c]) for c in columns)
         except DiffError:
             raise
-        except Exception as exc:  # pyarrow raises several types for a damaged file
+        except (pa.ArrowException, OSError, ValueError) as exc:  # what pyarrow raises for a damaged file
             raise DiffError(f"{path}: cannot read Parquet: {exc}") from None
 
 

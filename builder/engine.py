@@ -69,3 +69,37 @@ def run_local(chunks: Iterable[Chunk], config: StageConfig, workers: int) -> Ite
                     yield future.result()
         for future in pending:
             yield future.result()
+
+
+def run_dask(chunks: Iterable[Chunk], config: StageConfig, scheduler: str | None, workers: int) -> Iterator[ChunkResult]:
+    """Results of every chunk computed on a Dask cluster: the scheduler at `scheduler`, or a
+    local cluster of `workers` single-threaded processes. Results come back in any order; the
+    global stages sort, so the release is the same bytes as the local engine's."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+    try:
+        limit = max(2, 2 * len(client.scheduler_info().get("workers", {})) or 2 * workers)
+        pending = as_completed()
+        in_flight = 0
+        for chunk in chunks:
+            pending.add(client.submit(process_chunk, chunk, config, pure=False))
+            in_flight += 1
+            while in_flight >= limit:
+                future = next(pending)
+                in_flight -= 1
+                yield future.result()
+                future.release()
+        for future in pending:
+            yield future.result()
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

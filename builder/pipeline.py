@@ -13,7 +13,7 @@ from pathlib import Path
 from builder import describe
 from builder.config import Config
 from builder.dedup import deduplicate
-from builder.engine import StageConfig, chunked, run_local
+from builder.engine import StageConfig, chunked, run_dask, run_local
 from builder.outlets import load_registry
 from builder.plan import make_plan
 from builder.takedown import load_takedowns
@@ -103,6 +103,8 @@ def build(
     config: Config,
     *,
     workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one release of `raw` into `out`, replacing it only once the new one is complete."""
@@ -124,7 +126,8 @@ def build(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        result = _build_into(raw, tmp, config, workers, progress or (lambda _: None))
+        runner = _runner(engine, workers, scheduler)
+        result = _build_into(raw, tmp, config, runner, progress or (lambda _: None))
         _swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -133,7 +136,20 @@ def build(
     return result
 
 
-def _build_into(raw: Path, tmp: Path, config: Config, workers: int, progress: Callable[[str], None]) -> BuildResult:
+def _runner(engine: str, workers: int, scheduler: str | None) -> Callable:
+    """Who runs the per-record stage; everything after it is the same code for every engine."""
+    if engine == "local":
+        return lambda chunks, stage_config: run_local(chunks, stage_config, workers)
+    if engine == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise BuildError("--engine dask needs the dask extra: pip install 'news-corpus-builder[dask]'") from None
+        return lambda chunks, stage_config: run_dask(chunks, stage_config, scheduler, workers)
+    raise BuildError(f"unknown engine {engine!r}; use 'local' or 'dask'")
+
+
+def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress: Callable[[str], None]) -> BuildResult:
     takedowns = load_takedowns(config.takedowns, load_registry())
     staging = StagingArea(tmp / ".staging")
     quarantined: list[Quarantined] = []
@@ -141,7 +157,7 @@ def _build_into(raw: Path, tmp: Path, config: Config, workers: int, progress: Ca
     stage_config = StageConfig(limits=config.limits, near_duplicates=config.near_duplicates)
     try:
         units = read_units(raw, config.limits.max_record_bytes)
-        for batch, rejected in run_local(chunked(units, config.batch_rows), stage_config, workers):
+        for batch, rejected in runner(chunked(units, config.batch_rows), stage_config):
             staging.add(batch)
             quarantined.extend(rejected)
             read += batch.num_rows + len(rejected)
@@ -176,12 +192,70 @@ def _write_jsonl(path: Path, rows) -> None:
             handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
 
 
+def _fsync_tree(root: Path) -> None:
+    """Flush a finished release to disk, so a power cut after the rename cannot leave it empty."""
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            _fsync(Path(dirpath) / name)
+        _fsync(Path(dirpath))
+
+
+def _fsync(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot sync a directory; the data files are synced
+        pass
+    finally:
+        os.close(fd)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where the
+    system or file system cannot."""
+    import ctypes
+    import errno
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
 def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Rename the finished release into place; an existing one is replaced only after that."""
-    if out.exists():
-        old = out.parent / f"{TMP_PREFIX}{out.name}-{os.getpid()}-old"
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
+    """Put the finished release at `out`. An existing release is replaced, and never lost.
+
+    Where the system can, the old and the new release trade places in one atomic step. Elsewhere
+    the old one is renamed aside to "-old" and the new one renamed in; a build killed between
+    the two renames leaves "-old", which the next build of `out` puts back.
+    """
+    _fsync_tree(tmp)
+    if not out.exists():
+        os.rename(tmp, out)
+    elif _exchange(tmp, out):
+        shutil.rmtree(tmp, ignore_errors=True)  # it holds the old release now
     else:
-        tmp.rename(out)
+        old = _tmp_dir(out, "old")
+        os.rename(out, old)
+        try:
+            os.rename(tmp, out)
+        except BaseException:
+            os.rename(old, out)
+            raise
+        # Renamed before deleting, so a half-deleted release is never taken for one to restore.
+        trash = _tmp_dir(out, "trash")
+        os.rename(old, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+    _fsync(out.parent)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from builder.config import Config, load_config
@@ -144,7 +145,7 @@ def _actual_rows(path: Path, lines: int) -> int | None:
     if path.suffix == ".parquet":
         try:
             return pq.ParquetFile(path).metadata.num_rows
-        except Exception:  # pyarrow raises several types for a damaged file; all mean the same here
+        except (pa.ArrowException, OSError, ValueError):  # what pyarrow raises for a damaged file
             return None
     return None
 
@@ -230,6 +231,9 @@ def run(args: argparse.Namespace) -> int:
     """`corpus-builder verify`: 0 clean, 1 problems found, 2 unusable arguments."""
     if not args.dir.is_dir():
         print(f"error: {args.dir} is not a directory; pass a release directory", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
         return 2
     if args.rebuild != (args.raw is not None):
         print("error: --rebuild and --raw go together: --rebuild --raw DIR rebuilds from the raw captures DIR",

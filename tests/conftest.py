@@ -17,6 +17,30 @@ SEED_TXT = REPO / "raw" / f"{SEED_NAME}.txt"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 
+# Property-test budgets: "ci" (the default) runs enough examples to matter in seconds;
+# HYPOTHESIS_PROFILE=long runs ten times as many. Properties that run a whole build (~0.3 s
+# each) take BUILD_EXAMPLES_SHARE of the profile's examples.
+try:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("ci", max_examples=200, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    settings.register_profile("long", max_examples=2000, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # hypothesis comes with the test extra; without it only its tests are skipped
+    pass
+
+BUILD_EXAMPLES_SHARE = 0.15
+
+
+def build_examples() -> int:
+    """Examples for a property that runs a whole build: 30 under "ci", 300 under "long"."""
+    from hypothesis import settings
+
+    return max(1, round(settings.default.max_examples * BUILD_EXAMPLES_SHARE))
+
+
 CONFIG = """\
 name = "test-corpus"
 version = "1.0.0"
