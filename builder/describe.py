@@ -634,6 +634,7 @@ def write_release_docs(out: Path, config: Config, raw: Path, counts: dict[str, i
     rows = dict(data_files)
     rows["quarantine.jsonl"] = counts["quarantined"]
     rows["duplicates.jsonl"] = duplicates
+    rows["takedowns.jsonl"] = counts.get("takedowns", 0)
     files = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != "MANIFEST.json"):
         rel = path.relative_to(out).as_posix()

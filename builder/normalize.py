@@ -164,7 +164,7 @@ def _boilerplate(page: _Page, rules: tuple) -> None:
 
 
 # "By Jane Doe Updated 3:15 PM EST, Tue November 24, 2026": a byline run into its time stamp.
-_BYLINE_STAMP = re.compile(r"^(?P<byline>By\s.+?)\s*[|,•·-]?\s*(?P<stamp>(?:Updated|Published|Posted)\b.*)$")
+_BYLINE_STAMP = re.compile(r"^(?P<byline>By\s.+?)\s*(?P<stamp>(?:[|,•·-]\s*)?(?:Updated|Published|Posted)\b.*)$")
 
 
 def _bylines(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[str]:
@@ -178,7 +178,8 @@ def _bylines(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[str]:
             page.paras.pop(i)
             page.removed.append(Removed(kind="byline", text=candidate))
             if glued:
-                page.removed.append(Removed(kind="timestamp", text=glued.group("stamp")))
+                stamp = glued.group("stamp")
+                page.removed.append(Removed(kind="timestamp", text=stamp))
             return split_authors(match.group("authors"))
     return []
 
@@ -238,8 +239,9 @@ def split_glued(paras: list[str]) -> list[str]:
 def _page_text_date(removed: list[Removed], timezone: str | None) -> tuple[dt.datetime | None, str | None]:
     """A 'Published …' stamp the boilerplate rules took out of the page, as a date."""
     for item in removed:
-        if item.kind == "timestamp" and _STAMP_PREFIX.match(item.text):
-            value, source = parse_published(_STAMP_PREFIX.sub("", item.text), timezone)
+        stamp = item.text.lstrip("|,•·- ")
+        if item.kind == "timestamp" and _STAMP_PREFIX.match(stamp):
+            value, source = parse_published(_STAMP_PREFIX.sub("", stamp), timezone)
             if value is not None:
                 return value, "page_text" if source in ("metadata", "metadata_assumed_tz") else f"page_text_{source.removeprefix('metadata_')}"
     return None, None

@@ -182,7 +182,8 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
         raise BuildError(f"counts do not reconcile: {counts}")
     splits = {s: stats.per_split.get(s, 0) for s in SPLITS}
     reasons = Counter(q.reason for q in quarantined)
-    describe.write_release_docs(tmp, config, raw, counts, splits, data_files, stats, reasons, len(dedup.duplicates))
+    describe.write_release_docs(tmp, config, raw, counts, splits, data_files, stats, reasons, len(dedup.duplicates),
+                                takedowns=plan.taken_down)
     return BuildResult(out=tmp, counts=counts, splits=splits, files=data_files, quarantine_reasons=reasons)
 
 
