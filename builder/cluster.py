@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
@@ -31,6 +32,14 @@ class NearDupConfig:
             raise ValueError("shingle_words must be at least 1")
 
 
+@cache
+def _permutations(num_perm: int, seed: int):
+    """MinHash permutations depend only on (num_perm, seed); drawing them per record is costly."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm, seed=seed).permutations
+
+
 def band_keys(text: str, config: NearDupConfig) -> list[int]:
     """LSH band keys of a body: equal keys in one band mark a near-duplicate candidate."""
     if not config.enabled:
@@ -40,7 +49,8 @@ def band_keys(text: str, config: NearDupConfig) -> list[int]:
     words = _WORD.findall(text.casefold())
     k = config.shingle_words
     shingles = {" ".join(words[i : i + k]).encode() for i in range(max(1, len(words) - k + 1))}
-    minhash = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=xxhash.xxh32_intdigest)
+    minhash = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=xxhash.xxh32_intdigest,
+                      permutations=_permutations(config.num_perm, config.seed), scheme="affine32")
     minhash.update_batch(sorted(shingles))
     values = minhash.hashvalues.astype("<u8")
     rows = config.num_perm // config.bands

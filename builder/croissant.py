@@ -248,8 +248,8 @@ def _rai(stats: Stats, facts: list[OutletFacts], notes: list[Caveat], counts: di
                                          f"{counts['quarantined']} raw record(s) were quarantined.",
         "rai:dataCollectionRawData": text["dataCollectionRawData"],
         "rai:dataPreprocessingProtocol": [*text["dataPreprocessingProtocol"],
-                                          f"Normalizer version {NORMALIZER_VERSION}, builder version {__version__}; "
-                                          f"removed from the texts, by kind: {removed}."],
+                                          (f"Normalizer version {NORMALIZER_VERSION}, builder version {__version__}; "
+                                           f"removed from the texts, by kind: {removed}.")],
         "rai:dataAnnotationProtocol": text["dataAnnotationProtocol"],
         "rai:machineAnnotationTools": text["machineAnnotationTools"],
         "rai:dataUseCases": text["dataUseCases"],

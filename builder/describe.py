@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from importlib import metadata
@@ -37,6 +38,7 @@ TAGS = ["news", "media-studies", "disinformation", "provenance"]
 # Outlets drawn one by one in the figure; the rest are pooled so that the legend stays readable.
 PLOT_OUTLETS = 12
 PLOT_SIZE_INCHES = (10.0, 5.0)
+_PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 PLOT_DPI = 100
 
 
@@ -91,10 +93,9 @@ def _pct(part: int, whole: int) -> str:
 
 
 def _fill(template: str, fills: dict[str, str]) -> str:
+    """The template with each {{key}} replaced in one pass, so filled-in text is never re-read."""
     text = (TEMPLATE_DIR / template).read_text(encoding="utf-8")
-    for key, value in fills.items():
-        text = text.replace("{{" + key + "}}", value)
-    return text.rstrip("\n") + "\n"
+    return _PLACEHOLDER.sub(lambda m: fills[m.group(1)], text).rstrip("\n") + "\n"
 
 
 def size_category(n: int) -> str:
@@ -141,7 +142,7 @@ def outlet_facts(stats: Stats) -> list[OutletFacts]:
             continue
         claims = outlet.claims
 
-        def value(key: str) -> str | None:
+        def value(key: str, claims: dict = claims) -> str | None:
             return claims[key].value if key in claims else None
 
         sources = tuple(sorted({(c.source, c.checked.isoformat()) for c in claims.values()}))
@@ -343,9 +344,9 @@ def _composition(stats: Stats, counts: dict[str, int], splits: dict[str, int]) -
     n = stats.rows
     undated = stats.per_month.get("unknown", 0)
     parts = [
-        f"The release holds **{n} articles** from **{len(stats.per_outlet)} outlets** "
-        f"({counts['read']} raw records read, {counts['quarantined']} quarantined, "
-        f"{counts['duplicates']} exact duplicates merged).",
+        (f"The release holds **{n} articles** from **{len(stats.per_outlet)} outlets** "
+         f"({counts['read']} raw records read, {counts['quarantined']} quarantined, "
+         f"{counts['duplicates']} exact duplicates merged)."),
         "",
         "### Articles per split",
         _table(["split", "articles", "share"], [[s, splits[s], _pct(splits[s], n)] for s in SPLITS]),
@@ -371,8 +372,8 @@ def _composition(stats: Stats, counts: dict[str, int], splits: dict[str, int]) -
         "### Text length (characters of the normalized body)",
         _table(["length", "articles"], [[b, stats.length_hist.get(b, 0)] for b in length_bins()]),
         "",
-        f"Mean length: {stats.chars_total // n if n else 0} characters; "
-        f"shortest {stats.lengths_min or 0}, longest {stats.lengths_max or 0}.",
+        (f"Mean length: {stats.chars_total // n if n else 0} characters; "
+         f"shortest {stats.lengths_min or 0}, longest {stats.lengths_max or 0}."),
         "",
         "### Missing metadata",
         _table(["field", "records missing it", "share"],
@@ -407,20 +408,20 @@ def _preprocessing(stats: Stats, reasons: Counter, duplicates: int) -> str:
         quarantine,
         "",
         "### Duplicates and near-duplicates",
-        f"{duplicates} raw records were exact duplicates (same id or same normalized body) of a published article "
-        "and were merged into it; each is listed in `duplicates.jsonl` with the id it merged into. The copy kept is "
-        "the earliest capture.",
+        (f"{duplicates} raw records were exact duplicates (same id or same normalized body) of a published article "
+         "and were merged into it; each is listed in `duplicates.jsonl` with the id it merged into. The copy kept is "
+         "the earliest capture."),
         "",
-        f"{clusters} near-duplicate cluster(s) (values of `cluster_id` shared by more than one article) group "
-        f"{clustered} of the {stats.rows} published articles.",
+        (f"{clusters} near-duplicate cluster(s) (values of `cluster_id` shared by more than one article) group "
+         f"{clustered} of the {stats.rows} published articles."),
     ])
 
 
 def _bias(stats: Stats, facts: list[OutletFacts], notes: list[Caveat]) -> str:
     parts = [
         "### Outlets: ownership and state affiliation",
-        "From the outlet registry (`builder/outlets/`); a claim is published only with its source and the date it "
-        "was checked.",
+        ("From the outlet registry (`builder/outlets/`); a claim is published only with its source and the date it "
+         "was checked."),
         "",
         _outlet_table(facts, stats.rows),
         "",
@@ -433,10 +434,10 @@ def _distribution(config: Config) -> str:
     return "\n".join([
         f"Licence: `{config.license}`. {config.license_note}".rstrip(),
         "",
-        "Files: Parquet splits under `data/`; `README.md` (dataset card, with the `datasets` features and splits in "
-        f"its YAML header); `DATASHEET.md` with `{PLOT_FILE}`; `{CROISSANT_FILE}` (Croissant 1.1 metadata with the "
-        f"Responsible AI fields); `{CITATION_FILE}`; `MANIFEST.json` (counts and the SHA-256 of every file); "
-        "`quarantine.jsonl` and `duplicates.jsonl`.",
+        ("Files: Parquet splits under `data/`; `README.md` (dataset card, with the `datasets` features and splits in "
+         f"its YAML header); `DATASHEET.md` with `{PLOT_FILE}`; `{CROISSANT_FILE}` (Croissant 1.1 metadata with the "
+         f"Responsible AI fields); `{CITATION_FILE}`; `MANIFEST.json` (counts and the SHA-256 of every file); "
+         "`quarantine.jsonl`, `duplicates.jsonl` and `takedowns.jsonl`."),
         "",
         f"Cite this release as given in `{CITATION_FILE}` (BibTeX in `README.md`)."
         + (f" DOI: [{config.doi}](https://doi.org/{config.doi})." if config.doi else "")
@@ -577,7 +578,7 @@ def render_card(config: Config, stats: Stats, splits: dict[str, int], split_byte
     ]
     sources = [
         f"- **Repository:** {config.homepage or 'not set in the corpus configuration'}",
-        f"- **DOI:** " + (f"[{config.doi}](https://doi.org/{config.doi})" if config.doi else "none assigned"),
+        "- **DOI:** " + (f"[{config.doi}](https://doi.org/{config.doi})" if config.doi else "none assigned"),
         f"- **Built with:** news-corpus-builder {__version__}, normalizer {NORMALIZER_VERSION}",
     ]
     split_rows = [[s, splits[s], _pct(splits[s], n), sum(1 for f in files if f.startswith(f"data/{s}-"))] for s in SPLITS]
@@ -651,7 +652,6 @@ def write_release_docs(out: Path, config: Config, raw: Path, counts: dict[str, i
         "config_sha256": config_sha256(config),
         "packages": package_versions(),
         "requirements_lock_sha256": f"sha256:{lock}" if lock else None,
-        "takedowns": len(takedowns),
         "files": files,
     }
     (out / "MANIFEST.json").write_text(render_json(manifest), encoding="utf-8")

@@ -213,6 +213,7 @@ def _dateline(page: _Page, patterns: tuple[re.Pattern[str], ...], published: dt.
 _MOJIBAKE_HINT = re.compile(r"[ÂÃÄÅÆÇÐÑÒÓ×ØÙâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ¡¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿]")
 # "said.The" -> "said." / "The": a capture that lost the break between two paragraphs.
 _GLUED = re.compile(r"(?<=[a-z0-9]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z0-9]{2}[.!?][\"”’])(?=[A-Z][a-z])")
+_GLUED_HINT = re.compile(r"[.!?][\"”’]?[A-Z]")
 _STAMP_PREFIX = re.compile(r"^(?:Published|PUBLISHED|First published|Posted|Published [Oo]n)\s*:?\s*(?:[Oo]n\s+)?")
 
 
@@ -229,7 +230,7 @@ def split_glued(paras: list[str]) -> list[str]:
     """Split paragraphs a capture glued together at a sentence end with no space."""
     out: list[str] = []
     for para in paras:
-        if "\n" in para or not _GLUED.search(para):
+        if "\n" in para or not _GLUED_HINT.search(para) or not _GLUED.search(para):
             out.append(para)
             continue
         out.extend(p.strip() for p in _GLUED.split(para) if p.strip())

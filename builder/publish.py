@@ -10,7 +10,6 @@ from typing import Any
 
 from builder.describe import file_sha256
 
-
 # The Hub's repo id: one namespace and one name of letters, digits, '-', '_' and '.'.
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 

@@ -66,7 +66,7 @@ def _semver(version: str) -> tuple[int, int, int] | None:
     return (int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
-def _file_hashes(manifest: dict[str, Any]) -> dict[str, str]:
+def _file_hashes(manifest: dict[str, Any]) -> dict[str, str | None]:
     files = manifest.get("files")
     if not isinstance(files, dict):
         return {}
@@ -106,7 +106,9 @@ def _check_previous(previous: Path, releases: Path, version: str) -> str:
     manifest, _ = load_manifest(previous)
     assert manifest is not None  # verify_release passed
     prev_version = str(manifest["version"])
-    if (_semver(prev_version) or (0, 0, 0)) >= (_semver(version) or (0, 0, 0)):
+    if _semver(prev_version) is None:
+        raise ReleaseError(f"--previous {previous} has version {prev_version!r}, not MAJOR.MINOR.PATCH")
+    if _semver(prev_version) >= _semver(version):
         raise ReleaseError(f"--previous {previous} is version {prev_version}, not older than {version}; "
                            "point it at the release before")
     recorded = releases / prev_version / MANIFEST
@@ -168,7 +170,7 @@ def changelog_entry(config: Config, manifest: dict[str, Any], previous: str | No
              f"- {c['published']} articles: " + ", ".join(f"{k} {s[k]}" for k in SPLITS),
              f"- {c['read']} raw records read, {c['quarantined']} quarantined, {c['duplicates']} duplicates merged"]
     if previous is None:
-        lines.append("- first recorded release")
+        lines.append("- no earlier version recorded")
     elif diff is not None:
         lines.append(f"- since {previous}: articles added {diff.added}, removed {diff.removed}, changed {diff.changed}, "
                      f"moved between splits {diff.split_moves} (a {diff.bump} change)")

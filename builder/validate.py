@@ -12,6 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from builder.records import Quarantined, RawUnit
+from builder.fastcheck import raw_conforms
 from builder.schema import raw_schema
 
 _MESSAGE_CHARS = 300
@@ -138,6 +139,8 @@ def decode_object(data: bytes, what: str = "record") -> dict[str, Any]:
 
 
 def schema_error(record: dict[str, Any]) -> Rejected | None:
+    if raw_conforms()(record):
+        return None
     errors = list(validator().iter_errors(record))
     if not errors:
         return None

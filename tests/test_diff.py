@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -12,6 +13,7 @@ from builder.cli import main
 from builder.config import load_config
 from builder.diff import diff_releases
 from builder.pipeline import build
+from tests.conftest import CONFIG
 from tests.synthetic import write_corpus
 
 N = 30
@@ -40,10 +42,21 @@ def _rewrite(raw: Path, records: list[dict]) -> None:
                                           encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build of N articles shared by the module; each test gets its own copy."""
+    base = tmp_path_factory.mktemp("diff")
+    (base / "corpus.toml").write_text(CONFIG, encoding="utf-8")
+    write_corpus(base / "raw", N, seed=7)
+    _build(base / "raw", base / "old", base / "corpus.toml")
+    return base
+
+
 @pytest.fixture
-def old(tmp_path: Path, config_file: Path) -> Path:
-    write_corpus(tmp_path / "raw", N, seed=7)
-    return _build(tmp_path / "raw", tmp_path / "old", config_file)
+def old(built: Path, tmp_path: Path) -> Path:
+    shutil.copytree(built / "raw", tmp_path / "raw")
+    shutil.copytree(built / "old", tmp_path / "old")
+    return tmp_path / "old"
 
 
 def test_identical_rebuild_is_none(old: Path, tmp_path: Path, config_file: Path) -> None:

@@ -41,7 +41,7 @@ def test_first_release_is_recorded_with_a_changelog(tmp_path: Path, raw: Path) -
     recorded = tmp_path / "releases" / "1.0.0" / "MANIFEST.json"
     assert recorded.read_bytes() == (tmp_path / "release" / "MANIFEST.json").read_bytes()
     log = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert "## 1.0.0\n" in log and f"- {N} articles: train " in log and "first recorded release" in log
+    assert "## 1.0.0\n" in log and f"- {N} articles: train " in log and "no earlier version recorded" in log
     assert dt.date.today().isoformat() not in log
     assert not re.search(r"\d{4}-\d{2}-\d{2}", log)
 

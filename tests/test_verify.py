@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,24 @@ from builder.cli import main
 from builder.config import load_config
 from builder.pipeline import build
 from builder.verify import compare_releases, verify_release
+from tests.conftest import CONFIG
 from tests.synthetic import write_corpus
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build shared by the module; each test gets its own copy to tamper with."""
+    base = tmp_path_factory.mktemp("verify")
+    (base / "corpus.toml").write_text(CONFIG, encoding="utf-8")
+    write_corpus(base / "raw", 30, seed=4, bad_every=9)
+    build(base / "raw", base / "out", load_config(base / "corpus.toml"))
+    return base
+
+
 @pytest.fixture
-def release(tmp_path: Path, config_file: Path) -> Path:
-    write_corpus(tmp_path / "raw", 30, seed=4, bad_every=9)
-    build(tmp_path / "raw", tmp_path / "out", load_config(config_file))
+def release(built: Path, tmp_path: Path) -> Path:
+    shutil.copytree(built / "raw", tmp_path / "raw")
+    shutil.copytree(built / "out", tmp_path / "out")
     return tmp_path / "out"
 
 
