@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="who runs the per-record stages: local processes, or a Dask cluster")
+    b.add_argument("--cache", type=Path, help="directory of the incremental cache: records already processed "
+                   "with the same builder, normalizer, registry and limits are not processed again")
     b.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster of --workers processes)")
 
     s = sub.add_parser("schema", help="write schema/article.schema.json from the published model")
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise BuildError("--workers must be at least 1")
             config = load_config(args.config)
             result = build(args.raw, args.out, config, workers=args.workers, engine=args.engine,
-                           scheduler=args.scheduler, progress=_progress(args.quiet))
+                           scheduler=args.scheduler, cache=args.cache, progress=_progress(args.quiet))
             if not args.quiet:
                 if sys.stderr.isatty():
                     print("\r\033[K", end="", file=sys.stderr)

@@ -8,6 +8,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 
 import pyarrow as pa
 
+from builder.cache import RecordCache, article_payload, quarantine_payload, restore, unit_key
 from builder.cluster import NearDupConfig, band_keys
 from builder.process import process_batch
 from builder.records import Article, Quarantined, RawUnit
@@ -15,7 +16,7 @@ from builder.stage import to_batch
 from builder.validate import Limits
 
 Chunk = list[RawUnit | Quarantined]
-ChunkResult = tuple[pa.RecordBatch, list[Quarantined]]
+ChunkResult = tuple[pa.RecordBatch, list[Quarantined], list[tuple[str, str]]]
 MAX_CHUNK_BYTES = 32 << 20
 
 
@@ -27,16 +28,49 @@ class StageConfig:
     near_duplicates: NearDupConfig = NearDupConfig()
 
 
-def process_chunk(chunk: Chunk, config: StageConfig) -> ChunkResult:
-    """Run the per-record stage over a chunk; the result is an Arrow batch plus quarantine."""
-    articles, quarantined = [], []
+def process_chunk(chunk: Chunk, config: StageConfig, cache_entries: bool = False) -> ChunkResult:
+    """Run the per-record stage over a chunk: an Arrow batch, the quarantine, and (when asked)
+    the cache entries of its records."""
+    articles, quarantined, entries = [], [], []
     for unit, result in zip(chunk, process_batch(chunk, config.limits)):
         if isinstance(result, Article):
             bands = band_keys(result.text, config.near_duplicates)
             articles.append((result, unit.source, unit.line, bands))
+            if cache_entries:
+                entries.append((unit_key(unit), article_payload(result, bands)))
         else:
             quarantined.append(result)
-    return to_batch(articles), quarantined
+            if cache_entries and isinstance(unit, RawUnit):
+                entries.append((unit_key(unit), quarantine_payload(result)))
+    return to_batch(articles), quarantined, entries
+
+
+def from_cache(units: list[RawUnit], payloads: list[str]) -> ChunkResult:
+    """The chunk result of records found in the cache, without validating or normalizing them."""
+    articles, quarantined = [], []
+    for unit, payload in zip(units, payloads):
+        restored = restore(payload, unit)
+        if isinstance(restored, Quarantined):
+            quarantined.append(restored)
+        else:
+            article, bands = restored
+            articles.append((article, unit.source, unit.line, bands))
+    return to_batch(articles), quarantined, []
+
+
+def split_cached(chunks: Iterable[Chunk], cache: RecordCache, on_hits) -> Iterator[Chunk]:
+    """Pass on only the records the cache does not hold; hand the others to `on_hits`."""
+    for chunk in chunks:
+        keys = [unit_key(u) if isinstance(u, RawUnit) else None for u in chunk]
+        found = cache.get_many([k for k in keys if k])
+        hits = [(u, found[k]) for u, k in zip(chunk, keys) if k in found]
+        misses = [u for u, k in zip(chunk, keys) if k not in found]
+        cache.hits += len(hits)
+        cache.misses += len(misses)
+        if hits:
+            on_hits(from_cache([u for u, _ in hits], [p for _, p in hits]))
+        if misses:
+            yield misses
 
 
 def chunked(units: Iterable[RawUnit | Quarantined], rows: int) -> Iterator[Chunk]:
@@ -53,16 +87,16 @@ def chunked(units: Iterable[RawUnit | Quarantined], rows: int) -> Iterator[Chunk
         yield chunk
 
 
-def run_local(chunks: Iterable[Chunk], config: StageConfig, workers: int) -> Iterator[ChunkResult]:
+def run_local(chunks: Iterable[Chunk], config: StageConfig, workers: int, cache_entries: bool = False) -> Iterator[ChunkResult]:
     """Results of every chunk, in any order; at most 2 chunks per worker in flight."""
     if workers <= 1:
         for chunk in chunks:
-            yield process_chunk(chunk, config)
+            yield process_chunk(chunk, config, cache_entries)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: set[Future[ChunkResult]] = set()
         for chunk in chunks:
-            pending.add(pool.submit(process_chunk, chunk, config))
+            pending.add(pool.submit(process_chunk, chunk, config, cache_entries))
             if len(pending) >= 2 * workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -71,7 +105,8 @@ def run_local(chunks: Iterable[Chunk], config: StageConfig, workers: int) -> Ite
             yield future.result()
 
 
-def run_dask(chunks: Iterable[Chunk], config: StageConfig, scheduler: str | None, workers: int) -> Iterator[ChunkResult]:
+def run_dask(chunks: Iterable[Chunk], config: StageConfig, scheduler: str | None, workers: int,
+             cache_entries: bool = False) -> Iterator[ChunkResult]:
     """Results of every chunk computed on a Dask cluster: the scheduler at `scheduler`, or a
     local cluster of `workers` single-threaded processes. Results come back in any order; the
     global stages sort, so the release is the same bytes as the local engine's."""
@@ -89,7 +124,7 @@ def run_dask(chunks: Iterable[Chunk], config: StageConfig, scheduler: str | None
         pending = as_completed()
         in_flight = 0
         for chunk in chunks:
-            pending.add(client.submit(process_chunk, chunk, config, pure=False))
+            pending.add(client.submit(process_chunk, chunk, config, cache_entries, pure=False))
             in_flight += 1
             while in_flight >= limit:
                 future = next(pending)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from pathlib import Path
 from builder import describe
 from builder.config import Config
 from builder.dedup import deduplicate
-from builder.engine import StageConfig, chunked, run_dask, run_local
+from builder.cache import RecordCache
+from builder.engine import ChunkResult, StageConfig, chunked, run_dask, run_local, split_cached
 from builder.outlets import load_registry
 from builder.plan import make_plan
 from builder.takedown import load_takedowns
@@ -105,6 +107,7 @@ def build(
     workers: int = 1,
     engine: str = "local",
     scheduler: str | None = None,
+    cache: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build one release of `raw` into `out`, replacing it only once the new one is complete."""
@@ -127,7 +130,7 @@ def build(
     tmp.mkdir()
     try:
         runner = _runner(engine, workers, scheduler)
-        result = _build_into(raw, tmp, config, runner, progress or (lambda _: None))
+        result = _build_into(raw, tmp, config, runner, progress or (lambda _: None), cache)
         _swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -139,36 +142,54 @@ def build(
 def _runner(engine: str, workers: int, scheduler: str | None) -> Callable:
     """Who runs the per-record stage; everything after it is the same code for every engine."""
     if engine == "local":
-        return lambda chunks, stage_config: run_local(chunks, stage_config, workers)
+        return lambda chunks, stage_config, entries: run_local(chunks, stage_config, workers, entries)
     if engine == "dask":
         try:
             import dask.distributed  # noqa: F401
         except ImportError:
             raise BuildError("--engine dask needs the dask extra: pip install 'news-corpus-builder[dask]'") from None
-        return lambda chunks, stage_config: run_dask(chunks, stage_config, scheduler, workers)
+        return lambda chunks, stage_config, entries: run_dask(chunks, stage_config, scheduler, workers, entries)
     raise BuildError(f"unknown engine {engine!r}; use 'local' or 'dask'")
 
 
-def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress: Callable[[str], None]) -> BuildResult:
+def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress: Callable[[str], None],
+                cache: Path | None = None) -> BuildResult:
     takedowns = load_takedowns(config.takedowns, load_registry())
     staging = StagingArea(tmp / ".staging")
     quarantined: list[Quarantined] = []
     read = 0
     stage_config = StageConfig(limits=config.limits, near_duplicates=config.near_duplicates)
+    record_cache = RecordCache(cache, stage_config) if cache else None
+    # Wall-clock time only feeds the progress line, never a file of the release.
+    started = time.monotonic()
+
+    def take(result: ChunkResult) -> None:
+        nonlocal read
+        batch, rejected, entries = result
+        staging.add(batch)
+        quarantined.extend(rejected)
+        read += batch.num_rows + len(rejected)
+        if entries and record_cache is not None:
+            record_cache.put_many(entries)
+        elapsed = max(time.monotonic() - started, 1e-9)
+        hits = f", {record_cache.hits} from cache" if record_cache is not None else ""
+        progress(f"[read/normalize] {read:,} records, {read / elapsed:,.0f}/s, {len(quarantined):,} quarantined{hits}")
+
     try:
-        units = read_units(raw, config.limits.max_record_bytes)
-        for batch, rejected in runner(chunked(units, config.batch_rows), stage_config):
-            staging.add(batch)
-            quarantined.extend(rejected)
-            read += batch.num_rows + len(rejected)
-            progress(f"processed {read} records, {len(quarantined)} quarantined")
+        chunks = chunked(read_units(raw, config.limits.max_record_bytes), config.batch_rows)
+        if record_cache is not None:
+            chunks = split_cached(chunks, record_cache, take)
+        for result in runner(chunks, stage_config, record_cache is not None):
+            take(result)
     finally:
         staging.close()
-    progress("deduplicating and clustering")
+        if record_cache is not None:
+            record_cache.close()
+    progress(f"[dedup/cluster] {read:,} records read, {len(quarantined):,} quarantined")
     dedup = deduplicate(staging)
     plan = make_plan(dedup, takedowns, config.near_duplicates, config.splits)
     stats = Stats()
-    progress("writing splits")
+    progress(f"[write] {sum(plan.split_counts.values()):,} articles to Parquet")
     data_files = write_splits(staging, plan, tmp, config.output, stats.observe)
     shutil.rmtree(staging.directory)
 

@@ -168,7 +168,8 @@ def changelog_entry(config: Config, manifest: dict[str, Any], previous: str | No
     c, s = manifest["counts"], manifest["splits"]
     lines = [f"## {config.version}" + (f" ({date})" if date else ""), "",
              f"- {c['published']} articles: " + ", ".join(f"{k} {s[k]}" for k in SPLITS),
-             f"- {c['read']} raw records read, {c['quarantined']} quarantined, {c['duplicates']} duplicates merged"]
+             f"- {c['read']} raw records read, {c['quarantined']} quarantined, {c['duplicates']} duplicates merged"
+             + (f", {c['takedowns']} taken down" if "takedowns" in c else "")]
     if previous is None:
         lines.append("- no earlier version recorded")
     elif diff is not None:
@@ -181,7 +182,9 @@ def changelog_entry(config: Config, manifest: dict[str, Any], previous: str | No
         per_split = ", ".join(f"{k} {_signed(s[k] - ps.get(k, 0))}" for k in SPLITS)
         lines.append(f"- since {previous} (counts from the two manifests): published "
                      f"{_signed(c['published'] - pc['published'])} ({per_split}), quarantined "
-                     f"{_signed(c['quarantined'] - pc['quarantined'])}, duplicates {_signed(c['duplicates'] - pc['duplicates'])}")
+                     f"{_signed(c['quarantined'] - pc['quarantined'])}, duplicates {_signed(c['duplicates'] - pc['duplicates'])}"
+                     + (f", takedowns {_signed(c['takedowns'] - pc['takedowns'])}" if "takedowns" in c and "takedowns" in pc
+                        else ""))
     lines.append(f"- builder {manifest['builder_version']}, normalizer {manifest['normalizer_version']}, "
                  f"raw input {manifest['raw_fingerprint']}")
     return "\n".join(lines) + "\n"

@@ -32,12 +32,13 @@ def bucket_of(article_id: str) -> int:
     return int(article_id[:2], 16) * BUCKETS // 256
 
 
-def to_batch(articles: Sequence[tuple[Article, str, int, list[int]]]) -> pa.RecordBatch:
-    """Articles with their (source, line, LSH band keys) as one staging batch, explicit schema."""
+def to_batch(articles: Sequence[tuple[Article | dict, str, int, list[int]]]) -> pa.RecordBatch:
+    """Articles (or their model_dump() rows) with their (source, line, LSH band keys) as one
+    staging batch with the explicit schema."""
     rows = []
     for article, source, line, bands in articles:
-        row = article.model_dump()
-        row["_body_sha256"] = hashlib.sha256(article.text.encode("utf-8")).hexdigest()[:32]
+        row = article.model_dump() if isinstance(article, Article) else article
+        row["_body_sha256"] = hashlib.sha256(row["text"].encode("utf-8")).hexdigest()[:32]
         row["_source"] = source
         row["_line"] = line
         row["_bands"] = bands

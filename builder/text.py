@@ -19,7 +19,10 @@ _BLANKS = re.compile(r"\n\s*\n")
 
 def clean_text(text: str) -> str:
     """Fold a captured text to NFC with plain spaces and LF line ends, keeping every word."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # NEL and the Unicode line and paragraph separators are line ends too; dropped as control
+    # characters they would glue the words on either side together.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x85", "\n").replace("\u2028", "\n")
+    text = text.replace("\u2029", "\n\n")
     text = unicodedata.normalize("NFC", text)
     # One regex pass each is far faster than str.translate with a dict on long texts.
     text = _SPACE_RE.sub(" ", text)

@@ -20,6 +20,9 @@ _MESSAGE_CHARS = 300
 # is not Unicode and no UTF-8 writer can store it. Surrogates can only come from such escapes.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What a quarantine entry must not hold: a lone surrogate cannot be written as UTF-8, and NEL
+# or a Unicode line separator splits the line for readers that honour them.
+_UNQUOTABLE = re.compile("[\ud800-\udfff\x85\u2028\u2029]")
 # jsonschema keyword -> quarantine reason
 _REASONS = {
     "required": "missing_required",
@@ -76,8 +79,8 @@ def _no_constants(name: str) -> Any:
 
 
 def _printable(text: str) -> str:
-    # Quarantine entries quote raw input; a lone surrogate in them would break the UTF-8 file.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(text) else text
+    """Text quoted from raw input, safe to write into a quarantine entry."""
+    return _UNQUOTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _truncate(text: str) -> str:
@@ -221,7 +224,7 @@ def record_label(unit: RawUnit) -> str | None:
 def quarantine(unit: RawUnit, rejected: Rejected, limits: Limits) -> Quarantined:
     small = _size(unit) <= limits.max_record_bytes
     return Quarantined(
-        file=_printable(unit.source),
+        file=unit.source,  # read.py names only files whose names are UTF-8
         line=unit.line,
         record_id=record_label(unit) if small else None,
         pointer=_printable(rejected.pointer),

@@ -23,6 +23,9 @@ MANIFEST = "MANIFEST.json"
 REQUIRED_KEYS = ("name", "version", "builder_version", "normalizer_version", "counts", "splits",
                  "raw_fingerprint", "config_sha256", "packages", "files")
 COUNT_KEYS = ("read", "published", "quarantined", "duplicates")
+# Raw records that were read but not published, each listed in a file; takedowns is optional
+# because releases made before takedowns existed do not count them.
+EXCLUDED = {"quarantined": "quarantine.jsonl", "duplicates": "duplicates.jsonl", "takedowns": "takedowns.jsonl"}
 SHARD = re.compile(r"^data/(?P<split>[^/]+)-(?P<index>\d{5,})-of-(?P<total>\d{5,})\.parquet$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -49,7 +52,8 @@ def _structure_problems(manifest: dict[str, Any]) -> list[str]:
     """Missing keys and wrong types; later checks rely on these being absent."""
     problems = [f"{MANIFEST}: missing required key {key!r}" for key in REQUIRED_KEYS if key not in manifest]
     counts, splits, files = manifest.get("counts"), manifest.get("splits"), manifest.get("files")
-    if "counts" in manifest and not (isinstance(counts, dict) and all(_is_count(counts.get(k)) for k in COUNT_KEYS)):
+    if "counts" in manifest and not (isinstance(counts, dict) and all(_is_count(counts.get(k)) for k in COUNT_KEYS)
+                                     and all(_is_count(counts[k]) for k in EXCLUDED if k in counts)):
         problems.append(f"{MANIFEST}: counts must hold non-negative integers {', '.join(COUNT_KEYS)}")
     if "splits" in manifest and not (isinstance(splits, dict) and all(_is_count(splits.get(s)) for s in SPLITS)):
         problems.append(f"{MANIFEST}: splits must hold non-negative integers {', '.join(SPLITS)}")
@@ -88,12 +92,16 @@ def _consistency_problems(manifest: dict[str, Any]) -> list[str]:
     """Do the manifest's counts, splits and file rows agree with one another?"""
     counts, splits, files = manifest["counts"], manifest["splits"], manifest["files"]
     problems = []
-    if counts["read"] != counts["published"] + counts["quarantined"] + counts["duplicates"]:
+    excluded = {k: counts[k] for k in EXCLUDED if k in counts}
+    if counts["read"] != counts["published"] + sum(excluded.values()):
+        terms = " + ".join(f"{k} {n}" for k, n in excluded.items())
         problems.append(f"{MANIFEST}: counts do not reconcile: read {counts['read']} != published "
-                        f"{counts['published']} + quarantined {counts['quarantined']} + duplicates {counts['duplicates']}")
+                        f"{counts['published']} + {terms}")
     if sum(splits[s] for s in SPLITS) != counts["published"]:
         problems.append(f"{MANIFEST}: splits sum to {sum(splits[s] for s in SPLITS)}, counts.published is {counts['published']}")
-    for name, key in (("quarantine.jsonl", "quarantined"), ("duplicates.jsonl", "duplicates")):
+    for key, name in EXCLUDED.items():
+        if key not in counts:
+            continue
         if name not in files:
             problems.append(f"{name}: not listed in the manifest")
         elif files[name]["rows"] != counts[key]:

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SI
 
 def _command(raw: Path, out: Path, config: Path) -> list[str]:
     return [sys.executable, "-m", "builder", "build", "--raw", str(raw), "--out", str(out),
-            "--config", str(config), "--workers", "1", "--quiet"]
+            "--config", str(config), "--workers", "2", "--quiet"]
 
 
 def _start(args: list[str]) -> subprocess.Popen:
@@ -67,7 +67,7 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     base = tmp_path_factory.mktemp("crash")
     config = base / "c.toml"
     config.write_text(CONFIG)
-    write_corpus(base / "raw_a", N_RECORDS // 2, seed=11)
+    write_corpus(base / "raw_a", N_RECORDS // 4, seed=11)
     write_corpus(base / "raw_b", N_RECORDS, seed=12, bad_every=50)
     build(base / "raw_a", base / "ref_a", load_config(config))
     started = time.monotonic()
@@ -128,8 +128,7 @@ def test_killed_builds_leave_old_or_complete_release(corpora: dict) -> None:
     # Five kills spread over the run, each over an existing release.
     for fraction in (0.1, 0.3, 0.5, 0.7, 0.9):
         _run_killed(corpora, out, old=True, when=_after(duration * fraction))
-    # Kills at the stages that matter: just started, data written, docs written (before the swap).
-    _run_killed(corpora, out, old=True, when=_once(out, lambda t: t.is_dir()))
+    # Kills at the stages that matter: data written, docs written (just before the swap).
     _run_killed(corpora, out, old=True, when=_once(out, lambda t: any((t / "data").glob("*.parquet"))))
     _run_killed(corpora, out, old=True, when=_once(out, lambda t: (t / "MANIFEST.json").exists()))
     # And with no release yet: afterwards either none or the complete new one.

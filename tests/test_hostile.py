@@ -53,6 +53,8 @@ LINES: list[tuple[str, bytes, str | None]] = [
     ("rtl_and_marks", _line(_good("rtl", title="\u202eabc\u202c", text="\u0645\u0631\u062d\u0628\u0627 \u200f\u05e9\u05dc\u05d5\u05dd rtl")), None),
     ("zero_width", _line(_good("zw", text="zero\u200bwidth joiner \U0001f469\u200d\U0001f4bb kept")), None),
     ("only_zero_width", _line({"text": "\u200b\u2060\ufeff", "outlet": "x"}), "empty_body"),
+    ("line_separators", _line(_good("seps", text="one\u2028two\u2029three\x85four")), None),
+    ("line_separator_in_url", _line({"text": "a", "url": "https://www.reuters.com/\x85\u2028"}), "invalid_format"),
     ("html_and_script", _line(_good("html", text="<script>alert('x')</script><img src=x onerror=alert(1)>",
                                      title="<b>{{ 7*7 }}</b>")), None),
     ("code_in_fields", _line(_good("code", text="__import__('os').system('touch PWNED') ${jndi:ldap://x/a} {0.__class__}",
@@ -90,8 +92,11 @@ def test_process_unit_gives_reason(case: str, line: bytes, reason: str | None) -
     assert isinstance(result, Quarantined)
     assert (result.reason, result.file, result.line) == (reason, "x.jsonl", 7)
     assert result.message and len(result.message) < 500 and len(result.pointer) < 500
-    # Every quarantine entry can be written as UTF-8, whatever the record held.
-    json.dumps(result.model_dump(), ensure_ascii=False).encode("utf-8")
+    # Every quarantine entry can be written as UTF-8, whatever the record held, and holds no
+    # character that a reader could take for the end of its line.
+    entry = json.dumps(result.model_dump(), ensure_ascii=False)
+    entry.encode("utf-8")
+    assert len(entry.splitlines()) == 1
 
 
 def test_pointers_name_the_bad_part() -> None:
@@ -116,7 +121,8 @@ def _build(tmp_path: Path, raw: Path, **kw: object):
 
 
 def _quarantine(out: Path) -> list[dict]:
-    return [json.loads(line) for line in (out / "quarantine.jsonl").read_text(encoding="utf-8").splitlines()]
+    # JSON Lines ends lines at LF only; str.splitlines would also split at U+0085 or U+2028.
+    return [json.loads(line) for line in (out / "quarantine.jsonl").read_bytes().split(b"\n") if line]
 
 
 def test_all_hostile_lines_in_one_build(tmp_path: Path) -> None:
@@ -144,6 +150,7 @@ def test_all_hostile_lines_in_one_build(tmp_path: Path) -> None:
     # Zero-width spaces go; a zero-width joiner inside an emoji stays.
     assert "zerowidth joiner \U0001f469\u200d\U0001f4bb kept" in rows
     assert "nul escape ab" in rows
+    assert "one\ntwo\n\nthree\nfour" in rows
     assert "pair \U0001f600" in rows
 
     from datasets import load_dataset

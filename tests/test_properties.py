@@ -219,8 +219,9 @@ def test_build_never_raises_reconciles_and_traces_every_line(files: dict[str, li
         empty_files = {name for name, lines in files.items() if not any((name, n) in records for n in range(1, len(lines) + 1))}
         assert c["read"] == len(records) + len(empty_files)
 
-        quarantine = [json.loads(line) for line in (tmp / "out" / "quarantine.jsonl").read_text(encoding="utf-8").splitlines()]
-        duplicates = [json.loads(line) for line in (tmp / "out" / "duplicates.jsonl").read_text(encoding="utf-8").splitlines()]
+        # JSON Lines ends lines at LF only; str.splitlines would also split at U+0085 or U+2028.
+        quarantine = [json.loads(line) for line in (tmp / "out" / "quarantine.jsonl").read_bytes().split(b"\n") if line]
+        duplicates = [json.loads(line) for line in (tmp / "out" / "duplicates.jsonl").read_bytes().split(b"\n") if line]
         places = [(e["file"], e["line"]) for e in quarantine + duplicates]
         assert len(places) == len(set(places))
         for entry in quarantine:

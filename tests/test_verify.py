@@ -170,3 +170,12 @@ def test_usage_errors_exit_2(tmp_path: Path, release: Path, capsys: pytest.Captu
     assert main(["verify", str(tmp_path / "nope")]) == 2
     assert main(["verify", str(release), "--rebuild"]) == 2
     assert "--raw" in capsys.readouterr().err
+
+
+def test_takedowns_count_against_their_file(release: Path) -> None:
+    manifest = _manifest(release)
+    manifest["counts"]["takedowns"] = manifest["counts"].get("takedowns", 0) + 1
+    manifest["counts"]["read"] += 1
+    _write_manifest(release, manifest)
+    (problem,) = verify_release(release)
+    assert problem.startswith("takedowns.jsonl: ")
