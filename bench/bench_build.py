@@ -1,10 +1,11 @@
-"""Time `python -m builder build` on a synthetic corpus against a pyarrow JSON->Parquet floor."""
+"""Time `python -m builder build` on synthetic corpora against a pyarrow JSON->Parquet floor."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -12,18 +13,21 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.synthetic import write_corpus
+from tests.synthetic import make_article, write_corpus
 
 RECORDS_PER_FILE = 100_000
+DELTA_FRACTION = 0.01  # new records added for the incremental rebuild
+DELTA_FILE = "part-delta.jsonl"
+DASK_WORKERS = 2
 CONFIG = """\
 name = "bench-corpus"
 version = "0.0.0"
@@ -33,6 +37,7 @@ description = "synthetic benchmark corpus"
 # ru_maxrss is KiB on Linux and bytes on macOS.
 MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024
 STDERR_TAIL = 20_000
+_CHUNK = 1 << 20
 
 
 @dataclass
@@ -44,17 +49,106 @@ class BuildRun:
     stderr: str
 
 
+class BuildFailed(Exception):
+    def __init__(self, cmd: list[str], run: BuildRun) -> None:
+        super().__init__(f"build failed (exit {run.returncode}): {' '.join(cmd)}")
+        self.run = run
+
+
+@dataclass
+class Corpus:
+    raw: Path
+    records: int
+    bytes: int
+
+
+@dataclass
+class Incremental:
+    added: int
+    fills: list[BuildRun] = field(default_factory=list)  # first build with an empty --cache
+    rebuilds: list[BuildRun] = field(default_factory=list)  # grown corpus, same --cache
+    cleans: list[BuildRun] = field(default_factory=list)  # grown corpus, no cache
+    identical: str = "yes"  # rebuild vs clean release, every file's bytes
+
+
+@dataclass
+class DaskRun:
+    runs: list[BuildRun]
+    identical: str  # dask vs local release of the same size
+
+
+@dataclass
+class SizeResult:
+    corpus: Corpus
+    builds: list[BuildRun]
+    floors: list[float]
+    incremental: Incremental | None = None
+    dask: DaskRun | None = None
+
+
+@dataclass
+class Bench:
+    work: Path
+    config: Path
+    workers: int | None
+    repeat: int
+    seed: int
+
+    def build(self, raw: Path, out: Path, *, cache: Path | None = None,
+              extra: tuple[str, ...] = ()) -> BuildRun:
+        """One build into an absent `out`; BuildFailed if it exits non-zero."""
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [sys.executable, "-m", "builder", "build", "--raw", str(raw), "--out", str(out),
+               "--config", str(self.config), "--quiet"]
+        if self.workers is not None and "--workers" not in extra:
+            cmd += ["--workers", str(self.workers)]
+        if cache is not None:
+            cmd += ["--cache", str(cache)]
+        run = _build_once(cmd + list(extra), self.work)
+        if run.returncode != 0:
+            raise BuildFailed(cmd + list(extra), run)
+        return run
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _size(text: str) -> int:
+    """A record count: 100000, 100_000, 100k or 1M."""
+    text = text.strip().replace("_", "").lower()
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    value = float(text[:-1]) * scale if scale > 1 else int(text)
+    if value != int(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive record count: {text!r}")
+    return int(value)
+
+
+def _sizes(text: str) -> list[int]:
+    return sorted({_size(part) for part in text.split(",") if part.strip()})
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=100_000, help="synthetic records (default 100000)")
-    parser.add_argument("--workers", type=int, default=None, help="passed on to the build")
-    parser.add_argument("--keep", type=Path, default=None, help="work in DIR, keep raw/ and out/")
+    parser.add_argument("--n", type=_size, default=100_000, help="synthetic records (default 100000)")
+    parser.add_argument("--sizes", type=_sizes, default=None,
+                        help="comma-separated record counts, e.g. 100000,1000000 or 100k,1M (default: --n)")
+    parser.add_argument("--workers", type=int, default=None, help="passed on to the local builds")
+    parser.add_argument("--incremental", action="store_true",
+                        help=f"per size: cache-filling build, +{DELTA_FRACTION:.0%} records rebuilt with "
+                             "the cache, and a clean build of the grown corpus")
+    parser.add_argument("--dask", action="store_true",
+                        help=f"also build the smallest size with --engine dask --workers {DASK_WORKERS}")
+    parser.add_argument("--keep", type=Path, default=None, help="work in DIR, keep raw corpora and releases")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (medians)")
     parser.add_argument("--seed", type=int, default=0, help="generator seed")
     args = parser.parse_args(argv)
-    if args.n < 1 or args.repeat < 1 or (args.workers is not None and args.workers < 1):
-        parser.error("--n, --repeat and --workers must be at least 1")
+    args.sizes = args.sizes or [args.n]
+    if args.repeat < 1 or (args.workers is not None and args.workers < 1):
+        parser.error("--repeat and --workers must be at least 1")
     return args
+
+
+# --------------------------------------------------------------------------- corpora
 
 
 @contextmanager
@@ -67,19 +161,58 @@ def _workdir(keep: Path | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def _prepare_raw(work: Path, n: int, seed: int) -> tuple[Path, dict[str, int]]:
-    """Write the corpus, reusing one a kept DIR already holds for the same n and seed."""
-    raw, manifest = work / "raw", work / "raw.json"
-    wanted = {"n": n, "seed": seed}
+def _cached_corpus(raw: Path, wanted: dict[str, int],
+                   write: Callable[[Path], dict[str, int]]) -> tuple[Corpus, bool]:
+    """The corpus in `raw`, reused if its manifest matches `wanted`, else rewritten; and whether reused."""
+    manifest = raw.with_suffix(".json")
     if manifest.exists() and raw.is_dir():
         saved = json.loads(manifest.read_text())
         if {k: saved.get(k) for k in wanted} == wanted:
-            return raw, saved["stats"]
+            stats = saved["stats"]
+            return Corpus(raw, stats["good"], stats["bytes"]), True
     shutil.rmtree(raw, ignore_errors=True)
-    files = -(-n // RECORDS_PER_FILE)
-    stats = write_corpus(raw, n, seed, files=files)
+    stats = write(raw)
     manifest.write_text(json.dumps({**wanted, "stats": stats}))
-    return raw, stats
+    return Corpus(raw, stats["good"], stats["bytes"]), False
+
+
+def _prepare_raw(home: Path, n: int, seed: int) -> tuple[Corpus, bool]:
+    """Stream n records to home/raw, or reuse what a kept DIR already holds for n and seed."""
+    files = -(-n // RECORDS_PER_FILE)
+    return _cached_corpus(home / "raw", {"n": n, "seed": seed},
+                          lambda raw: write_corpus(raw, n, seed, files=files))
+
+
+def _write_grown(base: Corpus, grown: Path, added: int, seed: int) -> dict[str, int]:
+    """Hard links to the base files plus one new file of `added` records that no base record matches."""
+    grown.mkdir(parents=True)
+    for path in sorted(base.raw.iterdir()):
+        try:
+            os.link(path, grown / path.name)
+        except OSError:
+            shutil.copy2(path, grown / path.name)
+    rng = random.Random(f"delta-{seed}")
+    size = 0
+    with open(grown / DELTA_FILE, "wb", buffering=_CHUNK) as fh:
+        for i in range(base.records, base.records + added):  # ids past the corpus: new urls and texts
+            line = json.dumps(make_article(rng, i), ensure_ascii=False).encode("utf-8") + b"\n"
+            fh.write(line)
+            size += len(line)
+    return {"good": base.records + added, "bad": 0, "bytes": base.bytes + size}
+
+
+def _prepare_grown(home: Path, base: Corpus, base_reused: bool, seed: int) -> tuple[Corpus, int]:
+    added = max(1, round(base.records * DELTA_FRACTION))
+    grown = home / "grown"
+    if not base_reused:  # links into a rewritten base would be stale
+        shutil.rmtree(grown, ignore_errors=True)
+        grown.with_suffix(".json").unlink(missing_ok=True)
+    corpus, _ = _cached_corpus(grown, {"n": base.records, "seed": seed, "added": added},
+                               lambda path: _write_grown(base, path, added, seed))
+    return corpus, added
+
+
+# --------------------------------------------------------------------------- measuring
 
 
 def _descendants(ppid_of: dict[int, int], root: int) -> list[int]:
@@ -162,12 +295,6 @@ def _build_once(cmd: list[str], work: Path) -> BuildRun:
     )
 
 
-def _build_cmd(raw: Path, out: Path, config: Path, workers: int | None) -> list[str]:
-    cmd = [sys.executable, "-m", "builder", "build", "--raw", str(raw), "--out", str(out),
-           "--config", str(config), "--quiet"]
-    return cmd + (["--workers", str(workers)] if workers is not None else [])
-
-
 def _floor_once(raw: Path, scratch: Path) -> float:
     """Seconds for pyarrow alone to read every JSONL file and write it back as Parquet."""
     import pyarrow.json as pajson
@@ -185,56 +312,198 @@ def _floor_once(raw: Path, scratch: Path) -> float:
     return total
 
 
+def _files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            block = fa.read(_CHUNK)
+            if block != fb.read(_CHUNK):
+                return False
+            if not block:
+                return True
+
+
+def _same_release(a: Path, b: Path) -> str:
+    """'yes' if both directories hold the same files with the same bytes, else 'no (why)'."""
+    names_a, names_b = _files(a), _files(b)
+    if names_a != names_b:
+        return f"no ({sorted(set(names_a) ^ set(names_b))[0]} in one only)"
+    for name in names_a:
+        if not _same_file(a / name, b / name):
+            return f"no ({name} differs)"
+    return "yes"
+
+
+def _log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def _measure_size(bench: Bench, n: int, incremental: bool) -> SizeResult:
+    home = bench.work / f"n{n}"
+    home.mkdir(parents=True, exist_ok=True)
+    _log(f"{_label(n)}: preparing corpus")
+    corpus, reused = _prepare_raw(home, n, bench.seed)
+    builds = []
+    for k in range(bench.repeat):
+        _log(f"{_label(n)}: build {k + 1}/{bench.repeat}")
+        builds.append(bench.build(corpus.raw, home / "out"))
+    _log(f"{_label(n)}: floor x{bench.repeat}")
+    floors = [_floor_once(corpus.raw, home / "floor") for _ in range(bench.repeat)]
+    result = SizeResult(corpus, builds, floors)
+    if incremental:
+        result.incremental = _measure_incremental(bench, home, corpus, reused)
+    return result
+
+
+def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bool) -> Incremental:
+    grown, added = _prepare_grown(home, base, base_reused, bench.seed)
+    inc = Incremental(added)
+    cache, label = home / "cache", _label(base.records)
+    for k in range(bench.repeat):
+        shutil.rmtree(cache, ignore_errors=True)
+        _log(f"{label}: incremental {k + 1}/{bench.repeat}: cache-filling build")
+        inc.fills.append(bench.build(base.raw, home / "out-fill", cache=cache))
+        _log(f"{label}: incremental {k + 1}/{bench.repeat}: +{added} records, cached rebuild")
+        inc.rebuilds.append(bench.build(grown.raw, home / "out-cached", cache=cache))
+        _log(f"{label}: incremental {k + 1}/{bench.repeat}: clean build of the grown corpus")
+        inc.cleans.append(bench.build(grown.raw, home / "out-clean"))
+        same = _same_release(home / "out-cached", home / "out-clean")
+        if inc.identical == "yes":
+            inc.identical = same
+    for name in ("out-fill", "out-cached", "out-clean", "cache"):
+        shutil.rmtree(home / name, ignore_errors=True)  # large at 1M; the plain out/ is kept
+    return inc
+
+
+def _measure_dask(bench: Bench, size: SizeResult) -> DaskRun:
+    home = bench.work / f"n{size.corpus.records}"
+    runs, identical = [], "yes"
+    extra = ("--engine", "dask", "--workers", str(DASK_WORKERS))
+    for k in range(bench.repeat):
+        _log(f"{_label(size.corpus.records)}: dask build {k + 1}/{bench.repeat}")
+        runs.append(bench.build(size.corpus.raw, home / "out-dask", extra=extra))
+        same = _same_release(home / "out-dask", home / "out")
+        identical = same if identical == "yes" else identical
+    shutil.rmtree(home / "out-dask", ignore_errors=True)
+    return DaskRun(runs, identical)
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def _label(n: int) -> str:
+    for unit, scale in (("M", 1_000_000), ("k", 1_000)):
+        if n >= scale and n % (scale // 10) == 0:
+            return f"{n / scale:g}{unit}"
+    return str(n)
+
+
 def _mib(n: int | None) -> str:
     return "n/a" if n is None else f"{n / 2**20:.1f}"
 
 
-def _report(
-    n: int, raw_bytes: int, workers: int | None, builds: list[BuildRun], floors: list[float]
-) -> None:
-    build_s = statistics.median(b.seconds for b in builds)
-    floor_s = statistics.median(floors)
-    trees = [b.tree_rss for b in builds if b.tree_rss is not None]
-    rows = [
-        ("N", f"{n}"),
-        ("raw MiB", _mib(raw_bytes)),
-        ("build seconds", f"{build_s:.2f}"),
-        ("build articles/s", f"{n / build_s:,.0f}"),
-        ("floor seconds", f"{floor_s:.2f}"),
-        ("floor articles/s", f"{n / floor_s:,.0f}"),
-        ("build/floor throughput", f"{floor_s / build_s:.3f}"),
-        ("peak RSS MiB", _mib(max(b.peak_rss for b in builds))),
-        ("peak tree RSS MiB", _mib(max(trees) if trees else None)),
-        ("workers", "default" if workers is None else str(workers)),
-        ("cores", str(os.cpu_count())),
-        ("repeats", str(len(builds))),
-    ]
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key:<{width}}  {value:>12}")
+def _secs(runs: list[BuildRun]) -> float:
+    return statistics.median(r.seconds for r in runs)
+
+
+def _tree_peak(runs: list[BuildRun]) -> int | None:
+    trees = [r.tree_rss for r in runs if r.tree_rss is not None]
+    return max(trees) if trees else None
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    for line in [headers, *rows]:
+        print("  ".join(cell.rjust(w) for cell, w in zip(line, widths)).rstrip())
+
+
+def _size_rows(results: list[SizeResult]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        n, build_s, floor_s = r.corpus.records, _secs(r.builds), statistics.median(r.floors)
+        rows.append([_label(n), _mib(r.corpus.bytes), f"{build_s:.2f}", f"{n / build_s:,.0f}",
+                     f"{floor_s:.2f}", f"{n / floor_s:,.0f}", f"{floor_s / build_s:.3f}",
+                     _mib(max(b.peak_rss for b in r.builds)), _mib(_tree_peak(r.builds))])
+    return rows
+
+
+def _growth(results: list[SizeResult]) -> str:
+    small, large = results[0], results[-1]
+    times = _secs(large.builds) / _secs(small.builds)
+    floors = statistics.median(large.floors) / statistics.median(small.floors)
+    records = large.corpus.records / small.corpus.records
+    line = (f"{_label(small.corpus.records)}→{_label(large.corpus.records)} ({records:.1f}× records): "
+            f"build time grows {times:.1f}×, floor time {floors:.1f}×")
+    if small.incremental and large.incremental:
+        incr = _secs(large.incremental.rebuilds) / _secs(small.incremental.rebuilds)
+        line += f", cached rebuild time {incr:.1f}×"
+    trees = _tree_peak(large.builds), _tree_peak(small.builds)
+    if None not in trees:
+        line += f", peak tree RSS {trees[0] / trees[1]:.1f}×"
+    return line
+
+
+def _incremental_rows(results: list[SizeResult]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        inc = r.incremental
+        assert inc is not None
+        fill, rebuild, clean = _secs(inc.fills), _secs(inc.rebuilds), _secs(inc.cleans)
+        rows.append([_label(r.corpus.records), f"+{inc.added}", f"{fill:.2f}",
+                     f"{fill / _secs(r.builds):.2f}", f"{rebuild:.2f}", f"{clean:.2f}",
+                     f"{rebuild / clean:.3f}", inc.identical])
+    return rows
+
+
+def _report(results: list[SizeResult], args: argparse.Namespace) -> None:
+    workers = "default (all cores)" if args.workers is None else str(args.workers)
+    repeats = f"{args.repeat}, medians shown" if args.repeat > 1 else "1"
+    print(f"cores (os.cpu_count): {os.cpu_count()}   local --workers: {workers}   "
+          f"repeats: {repeats}   seed: {args.seed}")
+    print()
+    _table(["size", "raw MiB", "build s", "build art/s", "floor s", "floor art/s",
+            "build/floor", "peak RSS MiB", "tree RSS MiB"], _size_rows(results))
+    if len(results) > 1:
+        print()
+        print("growth " + _growth(results))
+    if args.incremental:
+        print()
+        print(f"incremental: cache-filling build, then +{DELTA_FRACTION:.0%} new records in a new "
+              "file rebuilt with that cache, vs a clean build of the grown corpus")
+        _table(["size", "added", "fill s", "fill/build", "cached s", "clean s", "cached/clean",
+                "identical"], _incremental_rows(results))
+    dask = results[0].dask
+    if dask is not None:
+        local, remote = _secs(results[0].builds), _secs(dask.runs)
+        print()
+        print(f"dask: --engine dask --workers {DASK_WORKERS} vs local --workers {workers}")
+        _table(["size", "local s", "dask s", "dask/local", "tree RSS MiB", "identical"],
+               [[_label(results[0].corpus.records), f"{local:.2f}", f"{remote:.2f}",
+                 f"{remote / local:.2f}", _mib(_tree_peak(dask.runs)), dask.identical]])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     with _workdir(args.keep) as work:
-        raw, stats = _prepare_raw(work, args.n, args.seed)
         config = work / "bench-corpus.toml"
         config.write_text(CONFIG)
-        out = work / "out"
-        cmd = _build_cmd(raw, out, config, args.workers)
-
-        builds: list[BuildRun] = []
-        for _ in range(args.repeat):
-            shutil.rmtree(out, ignore_errors=True)  # every run starts from an absent release dir
-            run = _build_once(cmd, work)
-            if run.returncode != 0:
-                print(f"build failed (exit {run.returncode}): {' '.join(cmd)}", file=sys.stderr)
-                print(run.stderr, file=sys.stderr, end="")
-                return 1
-            builds.append(run)
-
-        floors = [_floor_once(raw, work / "floor") for _ in range(args.repeat)]
-        _report(args.n, stats["bytes"], args.workers, builds, floors)
+        bench = Bench(work, config, args.workers, args.repeat, args.seed)
+        results: list[SizeResult] = []
+        try:
+            for n in args.sizes:
+                results.append(_measure_size(bench, n, args.incremental))
+            if args.dask:
+                results[0].dask = _measure_dask(bench, results[0])
+        except BuildFailed as exc:
+            print(exc, file=sys.stderr)
+            print(exc.run.stderr, file=sys.stderr, end="")
+            return 1
+        _report(results, args)
     return 0
 
 

@@ -31,7 +31,7 @@ class Duplicate:
 
 @dataclass
 class DedupResult:
-    kept: pa.Table  # key columns (+ _bucket, _pos) of the kept rows, sorted by id
+    kept: pa.Table | None  # key columns (+ _bucket, _pos) of the kept rows, sorted by id
     duplicates: list[Duplicate]
 
 

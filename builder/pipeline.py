@@ -188,6 +188,7 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
     progress(f"[dedup/cluster] {read:,} records read, {len(quarantined):,} quarantined")
     dedup = deduplicate(staging)
     plan = make_plan(dedup, takedowns, config.near_duplicates, config.splits)
+    dedup.kept = None  # the key columns are not needed past the plan; free them before writing
     stats = Stats()
     progress(f"[write] {sum(plan.split_counts.values()):,} articles to Parquet")
     data_files = write_splits(staging, plan, tmp, config.output, stats.observe)

@@ -91,6 +91,11 @@ class StagingArea:
         return sorted(self._writers)
 
     def read(self, bucket: int, columns: list[str] | None = None) -> pa.Table:
-        # Memory-mapped: only the columns selected are paged in.
-        table = pa.ipc.open_file(pa.memory_map(str(self.path(bucket)))).read_all()
-        return table.select(columns) if columns else table
+        """One bucket, read into memory (not memory-mapped: mapped pages of every bucket would
+        count against the process's resident memory for as long as any slice of them lives)."""
+        with pa.OSFile(str(self.path(bucket))) as source:
+            table = pa.ipc.open_file(source).read_all()
+        if columns:
+            # A compact copy, so the rest of the bucket's buffers are freed at once.
+            table = table.select(columns).combine_chunks()
+        return table
