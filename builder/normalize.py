@@ -33,15 +33,29 @@ class NormalizeError(ValueError):
 
 @dataclass
 class _Page:
-    """The body being taken apart: paragraphs left, and what was taken out."""
+    """The body being taken apart: paragraphs left (with their place on the page), and what
+    was taken out. `removed` comes out in page order, so the page can be read back from it."""
 
     paras: list[str]
-    removed: list[Removed] = field(default_factory=list)
+    origin: list[int] = field(default_factory=list)
+    _removed: list[tuple[int, int, Removed]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.origin = list(range(len(self.paras)))
+
+    def note(self, index: int, kind: str, text: str) -> None:
+        """Record text taken out of the paragraph now at `index`."""
+        self._removed.append((self.origin[index], len(self._removed), Removed(kind=kind, text=text)))
 
     def take(self, index: int, kind: str) -> str:
-        text = self.paras.pop(index)
-        self.removed.append(Removed(kind=kind, text=text))
+        text = self.paras[index]
+        self.note(index, kind, text)
+        del self.paras[index], self.origin[index]
         return text
+
+    @property
+    def removed(self) -> list[Removed]:
+        return [r for _, _, r in sorted(self._removed, key=lambda t: (t[0], t[1]))]
 
 
 def resolve_outlet(record: dict, registry: Registry, text: str) -> tuple[Outlet | None, str, str]:
@@ -175,11 +189,10 @@ def _bylines(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[str]:
         candidate = glued.group("byline") if glued else para
         match = next((m for p in patterns if (m := p.match(candidate))), None)
         if match and match.groupdict().get("authors"):
-            page.paras.pop(i)
-            page.removed.append(Removed(kind="byline", text=candidate))
+            page.note(i, "byline", candidate)
             if glued:
-                stamp = glued.group("stamp")
-                page.removed.append(Removed(kind="timestamp", text=stamp))
+                page.note(i, "timestamp", glued.group("stamp"))
+            del page.paras[i], page.origin[i]
             return split_authors(match.group("authors"))
     return []
 
@@ -204,8 +217,8 @@ def _dateline(page: _Page, patterns: tuple[re.Pattern[str], ...], published: dt.
     if match is None or match.end() >= len(first):
         return Dateline()
     groups = {k: (v.strip() if v else None) for k, v in match.groupdict().items()}
+    page.note(0, "dateline", first[: match.end()].strip())
     page.paras[0] = first[match.end() :].lstrip()
-    page.removed.append(Removed(kind="dateline", text=first[: match.end()].strip()))
     date = resolve_dateline_date(groups["date"], published) if groups.get("date") else None
     return Dateline(place=groups.get("place") or None, date=date, agency=groups.get("agency") or None)
 

@@ -142,3 +142,9 @@ def test_seed_datasheet_names_state_broadcaster(release: Path) -> None:
     text = (release / "DATASHEET.md").read_text()
     assert "presstv" in text
     assert "## Bias, representativeness and caveats" in text
+
+
+def test_seed_removed_is_in_page_order(row: dict) -> None:
+    assert [r["kind"] for r in row["removed"]] == [
+        "breadcrumb", "headline", "image_caption", "alternate_addresses_footer", "app_links"
+    ]
