@@ -200,11 +200,16 @@ def caveats(stats: Stats, facts: list[OutletFacts]) -> list[Caveat]:
     top = facts[0]
     top3 = sum(f.articles for f in facts[:3])
     effective = 1 / sum((f.articles / n) ** 2 for f in facts)
-    out.append(Caveat("bias", "Outlet imbalance",
-                      f"the largest outlet, {top.name or top.slug} (`{top.slug}`), supplies {_pct(top.articles, n)} of the "
-                      f"articles and the {min(3, len(facts))} largest supply {_pct(top3, n)}; {len(facts)} outlet(s) in all, "
-                      f"equivalent to {effective:.1f} equally sized outlets (inverse Simpson index). "
-                      "Pool per-outlet results rather than the corpus as a whole."))
+    if len(facts) == 1:
+        out.append(Caveat("bias", "Outlet imbalance",
+                          f"every article comes from one outlet, {top.name or top.slug} (`{top.slug}`): nothing in the "
+                          "release can be compared across outlets."))
+    else:
+        out.append(Caveat("bias", "Outlet imbalance",
+                          f"the largest outlet, {top.name or top.slug} (`{top.slug}`), supplies {_pct(top.articles, n)} of "
+                          f"the articles and the {min(3, len(facts))} largest supply {_pct(top3, n)}; {len(facts)} outlets "
+                          f"in all, equivalent to {effective:.1f} equally sized outlets (inverse Simpson index). "
+                          "Pool per-outlet results rather than the corpus as a whole."))
     state = [f for f in facts if f.state_owned]
     public = [f for f in facts if f.public_broadcaster and not f.state_owned]
     noted = [f for f in facts if f.state_affiliation and not f.state_owned and not f.public_broadcaster]
