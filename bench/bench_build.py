@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -129,18 +130,19 @@ def _sizes(text: str) -> list[int]:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=_size, default=100_000, help="synthetic records (default 100000)")
-    parser.add_argument("--sizes", type=_sizes, default=None,
-                        help="comma-separated record counts, e.g. 100000,1000000 or 100k,1M (default: --n)")
-    parser.add_argument("--workers", type=int, default=None, help="passed on to the local builds")
-    parser.add_argument("--incremental", action="store_true",
-                        help=f"per size: cache-filling build, +{DELTA_FRACTION:.0%} records rebuilt with "
-                             "the cache, and a clean build of the grown corpus")
-    parser.add_argument("--dask", action="store_true",
-                        help=f"also build the smallest size with --engine dask --workers {DASK_WORKERS}")
-    parser.add_argument("--keep", type=Path, default=None, help="work in DIR, keep raw corpora and releases")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (medians)")
-    parser.add_argument("--seed", type=int, default=0, help="generator seed")
+    add = parser.add_argument
+    add("--n", type=_size, default=100_000, help="synthetic records (default 100000)")
+    add("--sizes", type=_sizes, default=None,
+        help="comma-separated record counts, e.g. 100000,1000000 or 100k,1M (default: --n)")
+    add("--workers", type=int, default=None, help="passed on to the local builds")
+    add("--incremental", action="store_true",
+        help=f"per size: cache-filling build, +{DELTA_FRACTION * 100:g}%% records rebuilt with "
+             "the cache, and a clean build of the grown corpus")
+    add("--dask", action="store_true",
+        help=f"also build the smallest size with --engine dask --workers {DASK_WORKERS}")
+    add("--keep", type=Path, default=None, metavar="DIR", help="work in DIR, keep raw corpora and releases")
+    add("--repeat", type=int, default=1, help="runs per measurement (medians)")
+    add("--seed", type=int, default=0, help="generator seed")
     args = parser.parse_args(argv)
     args.sizes = args.sizes or [args.n]
     if args.repeat < 1 or (args.workers is not None and args.workers < 1):
@@ -163,7 +165,7 @@ def _workdir(keep: Path | None) -> Iterator[Path]:
 
 def _cached_corpus(raw: Path, wanted: dict[str, int],
                    write: Callable[[Path], dict[str, int]]) -> tuple[Corpus, bool]:
-    """The corpus in `raw`, reused if its manifest matches `wanted`, else rewritten; and whether reused."""
+    """The corpus in `raw` and whether it was reused: kept if its manifest matches `wanted`."""
     manifest = raw.with_suffix(".json")
     if manifest.exists() and raw.is_dir():
         saved = json.loads(manifest.read_text())
@@ -184,7 +186,7 @@ def _prepare_raw(home: Path, n: int, seed: int) -> tuple[Corpus, bool]:
 
 
 def _write_grown(base: Corpus, grown: Path, added: int, seed: int) -> dict[str, int]:
-    """Hard links to the base files plus one new file of `added` records that no base record matches."""
+    """Hard links to the base files, plus one new file of `added` records unlike any base one."""
     grown.mkdir(parents=True)
     for path in sorted(base.raw.iterdir()):
         try:
@@ -194,7 +196,8 @@ def _write_grown(base: Corpus, grown: Path, added: int, seed: int) -> dict[str, 
     rng = random.Random(f"delta-{seed}")
     size = 0
     with open(grown / DELTA_FILE, "wb", buffering=_CHUNK) as fh:
-        for i in range(base.records, base.records + added):  # ids past the corpus: new urls and texts
+        # Ids past the corpus give new urls and texts; the seed differs from the base one's.
+        for i in range(base.records, base.records + added):
             line = json.dumps(make_article(rng, i), ensure_ascii=False).encode("utf-8") + b"\n"
             fh.write(line)
             size += len(line)
@@ -332,7 +335,7 @@ def _same_release(a: Path, b: Path) -> str:
     """'yes' if both directories hold the same files with the same bytes, else 'no (why)'."""
     names_a, names_b = _files(a), _files(b)
     if names_a != names_b:
-        return f"no ({sorted(set(names_a) ^ set(names_b))[0]} in one only)"
+        return f"no ({min(set(names_a) ^ set(names_b))} in one only)"
     for name in names_a:
         if not _same_file(a / name, b / name):
             return f"no ({name} differs)"
@@ -343,18 +346,28 @@ def _log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def _measure_size(bench: Bench, n: int, incremental: bool) -> SizeResult:
+def _source_digest() -> str:
+    """Hash of the builder package, to notice sources edited while the benchmark runs."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "builder").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _measure_size(bench: Bench, n: int, incremental: bool, dask: bool) -> SizeResult:
     home = bench.work / f"n{n}"
     home.mkdir(parents=True, exist_ok=True)
     _log(f"{_label(n)}: preparing corpus")
     corpus, reused = _prepare_raw(home, n, bench.seed)
-    builds = []
+    builds: list[BuildRun] = []
     for k in range(bench.repeat):
         _log(f"{_label(n)}: build {k + 1}/{bench.repeat}")
         builds.append(bench.build(corpus.raw, home / "out"))
+    dask_run = _measure_dask(bench, home, corpus) if dask else None  # right after out/, to compare
     _log(f"{_label(n)}: floor x{bench.repeat}")
     floors = [_floor_once(corpus.raw, home / "floor") for _ in range(bench.repeat)]
-    result = SizeResult(corpus, builds, floors)
+    result = SizeResult(corpus, builds, floors, dask=dask_run)
     if incremental:
         result.incremental = _measure_incremental(bench, home, corpus, reused)
     return result
@@ -380,15 +393,16 @@ def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bo
     return inc
 
 
-def _measure_dask(bench: Bench, size: SizeResult) -> DaskRun:
-    home = bench.work / f"n{size.corpus.records}"
-    runs, identical = [], "yes"
+def _measure_dask(bench: Bench, home: Path, corpus: Corpus) -> DaskRun:
+    runs: list[BuildRun] = []
+    identical = "yes"
     extra = ("--engine", "dask", "--workers", str(DASK_WORKERS))
     for k in range(bench.repeat):
-        _log(f"{_label(size.corpus.records)}: dask build {k + 1}/{bench.repeat}")
-        runs.append(bench.build(size.corpus.raw, home / "out-dask", extra=extra))
+        _log(f"{_label(corpus.records)}: dask build {k + 1}/{bench.repeat}")
+        runs.append(bench.build(corpus.raw, home / "out-dask", extra=extra))
         same = _same_release(home / "out-dask", home / "out")
-        identical = same if identical == "yes" else identical
+        if identical == "yes":
+            identical = same
     shutil.rmtree(home / "out-dask", ignore_errors=True)
     return DaskRun(runs, identical)
 
@@ -419,7 +433,7 @@ def _tree_peak(runs: list[BuildRun]) -> int | None:
 def _table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     for line in [headers, *rows]:
-        print("  ".join(cell.rjust(w) for cell, w in zip(line, widths)).rstrip())
+        print("  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
 
 
 def _size_rows(results: list[SizeResult]) -> list[list[str]]:
@@ -437,8 +451,9 @@ def _growth(results: list[SizeResult]) -> str:
     times = _secs(large.builds) / _secs(small.builds)
     floors = statistics.median(large.floors) / statistics.median(small.floors)
     records = large.corpus.records / small.corpus.records
-    line = (f"{_label(small.corpus.records)}→{_label(large.corpus.records)} ({records:.1f}× records): "
-            f"build time grows {times:.1f}×, floor time {floors:.1f}×")
+    span = f"{_label(small.corpus.records)}→{_label(large.corpus.records)}"
+    line = (f"{span} ({records:.1f}× records): build time grows {times:.1f}×, "
+            f"floor time {floors:.1f}×")
     if small.incremental and large.incremental:
         incr = _secs(large.incremental.rebuilds) / _secs(small.incremental.rebuilds)
         line += f", cached rebuild time {incr:.1f}×"
@@ -494,16 +509,19 @@ def main(argv: list[str] | None = None) -> int:
         config.write_text(CONFIG)
         bench = Bench(work, config, args.workers, args.repeat, args.seed)
         results: list[SizeResult] = []
+        source = _source_digest()
         try:
             for n in args.sizes:
-                results.append(_measure_size(bench, n, args.incremental))
-            if args.dask:
-                results[0].dask = _measure_dask(bench, results[0])
+                dask = args.dask and n == args.sizes[0]
+                results.append(_measure_size(bench, n, args.incremental, dask))
         except BuildFailed as exc:
             print(exc, file=sys.stderr)
             print(exc.run.stderr, file=sys.stderr, end="")
             return 1
         _report(results, args)
+        if _source_digest() != source:
+            print("\nWARNING: builder/ changed during the run; timings and byte comparisons "
+                  "may mix versions", file=sys.stderr)
     return 0
 
 

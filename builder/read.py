@@ -14,16 +14,14 @@ SIDECAR = ".meta.json"
 # Files that document a raw directory rather than hold records.
 _DOCS = (".md", ".rst")
 _BLOCK = 1 << 20
-# Line ends are LF, CRLF or a lone CR (old Mac tools write CR-only files). A JSON record never
-# needs a raw CR: inside a string JSON requires the escape \r, and between tokens a CR is only
-# whitespace no serializer emits. So every CR ends a line, as with Python's universal newlines.
 _UTF8_BOM = b"\xef\xbb\xbf"
 # FF FE also opens UTF-32-LE; either way the file is not UTF-8.
 _WIDE_BOMS = {b"\xff\xfe": "UTF-16/UTF-32 little-endian", b"\xfe\xff": "UTF-16 big-endian",
               b"\x00\x00\xfe\xff": "UTF-32 big-endian"}
 # A regular file opened read-only; the flags keep a file swapped for a link or a FIFO after the
 # checks from being followed or from blocking the build.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_NONBLOCK", 0))
 
 PROBLEMS = {
     "unsafe_path": "refused: a link that points outside the raw directory",
@@ -234,6 +232,10 @@ def _jsonl_units(rel: str, path: Path, max_record_bytes: int) -> Iterator[RawUni
 
 def split_lines(handle: BinaryIO, limit: int, block_size: int = _BLOCK) -> Iterator[bytes | int]:
     """The lines of a binary stream without their ends (LF, CRLF or CR), in bounded memory.
+
+    A lone CR ends a line, as in Python's universal newlines, so files from tools that write
+    CR-only line ends are read as lines. A JSON record never needs a raw CR: inside a string
+    JSON requires the escape \\r, and between tokens no serializer writes one.
 
     A line over `limit` bytes is measured, not held: it is yielded as its length in bytes.
     A last line without a line end is a line; a line end at the very end adds no empty line.

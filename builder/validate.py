@@ -11,8 +11,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from builder.records import Quarantined, RawUnit
 from builder.fastcheck import raw_conforms
+from builder.records import Quarantined, RawUnit
 from builder.schema import raw_schema
 
 _MESSAGE_CHARS = 300
@@ -124,8 +124,7 @@ def decode_object(data: bytes, what: str = "record") -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Rejected("invalid_utf8", f"{what} is not UTF-8: byte {exc.start} ({data[exc.start:exc.start+1]!r}) {exc.reason}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     try:
         obj = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:

@@ -222,7 +222,7 @@ def test_leftovers_are_matched_exactly_and_live_builds_are_left_alone(tmp_path: 
 
 
 def test_exchange_swap_replaces_release_in_one_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import builder.pipeline as pipeline
+    from builder import pipeline
 
     config = tmp_path / "c.toml"
     config.write_text(CONFIG)

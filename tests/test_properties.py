@@ -12,17 +12,17 @@ import pytest
 
 pytest.importorskip("hypothesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from builder.config import load_config  # noqa: E402
-from builder.engine import StageConfig, process_chunk  # noqa: E402
-from builder.pipeline import build  # noqa: E402
-from builder.process import process_unit  # noqa: E402
-from builder.read import split_lines  # noqa: E402
-from builder.records import Article, Quarantined, RawUnit  # noqa: E402
-from builder.validate import Limits  # noqa: E402
-from tests.conftest import build_examples  # noqa: E402
+from builder.config import load_config
+from builder.engine import StageConfig, process_chunk
+from builder.pipeline import build
+from builder.process import process_unit
+from builder.read import split_lines
+from builder.records import Article, Quarantined, RawUnit
+from builder.validate import Limits
+from tests.conftest import build_examples
 
 LIMITS = Limits(max_record_bytes=20_000, max_field_chars=4_000)
 CONFIG = 'name = "props"\nversion = "1.0.0"\n[limits]\nmax_record_bytes = 20000\nmax_field_chars = 4000\n'
@@ -145,7 +145,7 @@ def test_process_unit_never_raises_on_txt_captures(data: bytes, sidecar: bytes |
 def test_per_record_stage_output_always_converts_to_arrow(lines: list[bytes]) -> None:
     # What passes validation must also survive the Arrow conversion in the worker.
     chunk = [RawUnit(source="a.jsonl", line=i, data=d) for i, d in enumerate(lines, 1)]
-    batch, quarantined = process_chunk(chunk, StageConfig(limits=LIMITS))
+    batch, quarantined = process_chunk(chunk, StageConfig(limits=LIMITS))[:2]
     assert batch.num_rows + len(quarantined) == len(chunk)
 
 
