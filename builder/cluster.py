@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import pyarrow as pa
 import xxhash
 
 _WORD = re.compile(r"\w+")
@@ -70,29 +69,26 @@ def _find(parent: np.ndarray, i: int) -> int:
     return root
 
 
-def cluster(ids: list[str], published: list[dt.datetime | None], bands: pa.ChunkedArray | pa.Array) -> dict[str, str]:
+def cluster(ids: list[str], published: list[dt.datetime | None], bands: np.ndarray) -> dict[str, str]:
     """{id: cluster id} for articles in a cluster of two or more; the others are their own.
 
-    The cluster id is its representative's id: the earliest published member (undated ones
-    after dated), then the smallest id, so a later re-publication rarely changes it.
+    `bands` is the (articles x bands) matrix of LSH keys. Each band is sorted on its own, so
+    memory is one column of keys at a time. The cluster id is its representative's id: the
+    earliest published member (undated ones after dated), then the smallest id, so a later
+    re-publication rarely changes it.
     """
     n = len(ids)
-    if n < 2:
+    if n < 2 or bands.size == 0:
         return {}
-    if isinstance(bands, pa.ChunkedArray):
-        bands = bands.combine_chunks()
-    keys = bands.flatten().to_numpy(zero_copy_only=False).astype(np.uint64)
-    if keys.size == 0:
-        return {}
-    rows = pc_list_parent(bands)
-    order = np.argsort(keys, kind="stable")
-    sorted_keys, sorted_rows = keys[order], rows[order]
-    same = np.nonzero(sorted_keys[1:] == sorted_keys[:-1])[0]
     parent = np.arange(n, dtype=np.int64)
-    for k in same:
-        a, b = _find(parent, int(sorted_rows[k])), _find(parent, int(sorted_rows[k + 1]))
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+    for band in range(bands.shape[1]):
+        column = bands[:, band]
+        order = np.argsort(column, kind="stable")
+        sorted_keys = column[order]
+        for k in np.nonzero(sorted_keys[1:] == sorted_keys[:-1])[0]:
+            a, b = _find(parent, int(order[k])), _find(parent, int(order[k + 1]))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
     roots = np.array([_find(parent, i) for i in range(n)])
     members: dict[int, list[int]] = {}
     for i in np.nonzero(roots != np.arange(n))[0]:
@@ -104,9 +100,3 @@ def cluster(ids: list[str], published: list[dt.datetime | None], bands: pa.Chunk
         for i in group:
             mapping[ids[i]] = ids[rep]
     return mapping
-
-
-def pc_list_parent(bands: pa.Array) -> np.ndarray:
-    import pyarrow.compute as pc
-
-    return pc.list_parent_indices(bands).to_numpy(zero_copy_only=False).astype(np.int64)

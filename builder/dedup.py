@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from builder.stage import StagingArea
 
-KEY_COLUMNS = ["id", "canonical_url", "published_at", "_body_sha256", "retrieved_at", "raw_sha256", "_source", "_line", "_bands"]
+KEY_COLUMNS = ["id", "published_at", "_body_sha256", "retrieved_at", "raw_sha256", "_source", "_line"]
 # Which of several copies is kept: the earliest capture (records with no capture time after
 # dated ones), then the smallest raw_sha256, then the first by file and line. Keeping the
 # earliest means a later re-capture never edits an article already released.

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from builder import describe
 from builder.config import Config
 from builder.dedup import deduplicate
@@ -187,8 +189,9 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
             record_cache.close()
     progress(f"[dedup/cluster] {read:,} records read, {len(quarantined):,} quarantined")
     dedup = deduplicate(staging)
-    plan = make_plan(dedup, takedowns, config.near_duplicates, config.splits)
+    plan = make_plan(dedup, staging, takedowns, config.near_duplicates, config.splits)
     dedup.kept = None  # the key columns are not needed past the plan; free them before writing
+    pa.default_memory_pool().release_unused()
     stats = Stats()
     progress(f"[write] {sum(plan.split_counts.values()):,} articles to Parquet")
     data_files = write_splits(staging, plan, tmp, config.output, stats.observe)

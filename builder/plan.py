@@ -6,12 +6,15 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from builder.cluster import NearDupConfig, cluster
 from builder.dedup import DedupResult
 from builder.records import SPLITS
 from builder.split import SplitConfig, assign_split
+from builder.stage import StagingArea
 from builder.takedown import Takedown
 
 
@@ -34,27 +37,41 @@ class Plan:
 def _apply_takedowns(kept: pa.Table, dedup: DedupResult, takedowns: list[Takedown]) -> tuple[pa.Table, list[dict]]:
     if not takedowns:
         return kept, []
-    by_id = {t.id: t.reason for t in takedowns if t.id}
-    by_url = {t.canonical_url: t.reason for t in takedowns if t.canonical_url}
+    by_id: dict[str, str] = {}
+    for t in takedowns:
+        by_id.setdefault(t.id, t.reason)
     # A takedown naming a merged duplicate removes the article it merged into.
     for dup in dedup.duplicates:
         if dup.id in by_id:
             by_id.setdefault(dup.merged_into, by_id[dup.id])
-    ids, urls = kept.column("id").to_pylist(), kept.column("canonical_url").to_pylist()
-    mask, removed = [], []
-    for ident, url in zip(ids, urls):
-        reason = by_id.get(ident) or (by_url.get(url) if url else None)
-        mask.append(reason is None)
-        if reason is not None:
-            removed.append({"id": ident, "reason": reason})
-    return kept.filter(pa.array(mask, pa.bool_())), sorted(removed, key=lambda r: r["id"])
+    hit = pc.is_in(kept.column("id"), value_set=pa.array(sorted(by_id), pa.string()))
+    removed = [{"id": i, "reason": by_id[i]} for i in kept.filter(hit).column("id").to_pylist()]
+    return kept.filter(pc.invert(hit)), sorted(removed, key=lambda r: r["id"])
 
 
-def make_plan(dedup: DedupResult, takedowns: list[Takedown], near: NearDupConfig, splits: SplitConfig) -> Plan:
+def _kept_bands(staging: StagingArea, kept: pa.Table) -> np.ndarray:
+    """LSH band keys of the kept rows, in the kept table's (id) order, as an (n, bands) matrix.
+
+    Read bucket by bucket: ids sort by bucket first, so each bucket's rows are contiguous."""
+    parts = []
+    buckets = kept.column("_bucket").to_numpy()
+    positions = kept.column("_pos").to_numpy()
+    for bucket in np.unique(buckets):
+        rows = positions[buckets == bucket]
+        bands = staging.read(int(bucket), ["_bands"]).column("_bands").take(pa.array(rows))
+        parts.append(bands.combine_chunks() if isinstance(bands, pa.ChunkedArray) else bands)
+    if not parts:
+        return np.zeros((0, 0), dtype=np.uint64)
+    flat = np.concatenate([p.flatten().to_numpy(zero_copy_only=False) for p in parts]).astype(np.uint64)
+    return flat.reshape(kept.num_rows, -1) if kept.num_rows else flat.reshape(0, 0)
+
+
+def make_plan(dedup: DedupResult, staging: StagingArea, takedowns: list[Takedown], near: NearDupConfig,
+              splits: SplitConfig) -> Plan:
     kept, taken_down = _apply_takedowns(dedup.kept, dedup, takedowns)
     ids = kept.column("id").to_pylist()
     published: list[dt.datetime | None] = kept.column("published_at").to_pylist()
-    mapping = cluster(ids, published, kept.column("_bands")) if near.enabled else {}
+    mapping = cluster(ids, published, _kept_bands(staging, kept)) if near.enabled else {}
     when_of = dict(zip(ids, published)) if splits.mode == "time" else {}
     buckets: dict[int, BucketPlan] = {}
     counts = dict.fromkeys(SPLITS, 0)

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.identity import canonical_url
+from builder.identity import article_id, canonical_url
 from builder.outlets import Registry
 
 
@@ -16,9 +16,10 @@ class TakedownError(ValueError):
 
 @dataclass(frozen=True)
 class Takedown:
+    """One blocklist entry; a URL entry is turned into the id its canonical URL gives."""
+
     reason: str
-    id: str | None = None
-    canonical_url: str | None = None
+    id: str
 
 
 def load_takedowns(path: Path | None, registry: Registry) -> list[Takedown]:
@@ -43,5 +44,5 @@ def load_takedowns(path: Path | None, registry: Registry) -> list[Takedown]:
             url = canonical_url(entry["url"], registry) if entry.get("url") else None
         except ValueError as exc:
             raise TakedownError(f"{where}: bad url: {exc}") from None
-        entries.append(Takedown(reason=reason, id=entry.get("id"), canonical_url=url))
+        entries.append(Takedown(reason=reason, id=entry.get("id") or article_id(url, "")))
     return entries

@@ -392,3 +392,13 @@ def test_nothing_from_a_record_becomes_a_path(tmp_path: Path) -> None:
         if top == "data":
             assert rel == "data" or rel.split("/")[1].split("-")[0] in ("train", "validation", "test"), rel
     assert not any("escape" in rel or "passwd" in rel or ".." in rel for rel in files)
+
+
+@pytest.mark.parametrize("limits", ["max_record_bytes = 0", "max_field_chars = -1", 'max_record_bytes = "10MB"',
+                                    "max_field_chars = 1.5", "max_record_bytes = true"])
+def test_limits_must_be_positive_integers(tmp_path: Path, limits: str) -> None:
+    from builder.config import ConfigError
+
+    (tmp_path / "c.toml").write_text(f'name = "x"\nversion = "1.0.0"\n[limits]\n{limits}\n')
+    with pytest.raises(ConfigError, match="limits"):
+        load_config(tmp_path / "c.toml")
