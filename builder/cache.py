@@ -22,7 +22,9 @@ def fingerprint(stage_config: object) -> str:
     """Changes whenever a record's per-record result could change."""
     digest = hashlib.sha256()
     digest.update(f"{__version__}\0{NORMALIZER_VERSION}\0{stage_config!r}\0".encode())
-    for path in [RAW_SCHEMA_PATH, *sorted(OUTLET_DIR.glob("*.toml"))]:
+    # The builder's own source too: a code change without a version bump must not serve stale rows.
+    code = sorted(Path(__file__).resolve().parent.glob("*.py"))
+    for path in [RAW_SCHEMA_PATH, *sorted(OUTLET_DIR.glob("*.toml")), *code]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

@@ -89,6 +89,14 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _md_text(value: str) -> str:
+    """Text taken from the data, made inert in Markdown: no HTML, links, emphasis or new rows."""
+    value = " ".join(value.split())
+    for char, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        value = value.replace(char, escaped)
+    return re.sub(r"([\\`*_\[\]#!])", r"\\\1", value)
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
@@ -139,7 +147,7 @@ def outlet_facts(stats: Stats) -> list[OutletFacts]:
     for slug, n in sorted(stats.per_outlet.items(), key=lambda kv: (-kv[1], kv[0])):
         outlet = registry.outlets.get(slug)
         if outlet is None:
-            facts.append(OutletFacts(slug, stats.outlet_names.get(slug, ""), n, registered=False))
+            facts.append(OutletFacts(slug, _md_text(stats.outlet_names.get(slug, "")), n, registered=False))
             continue
         claims = outlet.claims
 
@@ -360,7 +368,7 @@ def _composition(stats: Stats, counts: dict[str, int], splits: dict[str, int]) -
         "### Articles per outlet",
         _table(
             ["outlet", "name", "articles", "share", *SPLITS],
-            [[o, stats.outlet_names.get(o, ""), c, _pct(c, n), *[stats.per_outlet_split.get((o, s), 0) for s in SPLITS]]
+            [[o, _md_text(stats.outlet_names.get(o, "")), c, _pct(c, n), *[stats.per_outlet_split.get((o, s), 0) for s in SPLITS]]
              for o, c in sorted(stats.per_outlet.items(), key=lambda kv: (-kv[1], kv[0]))],
         ),
         "",

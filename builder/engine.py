@@ -34,7 +34,13 @@ def process_chunk(chunk: Chunk, config: StageConfig, cache_entries: bool = False
     articles, quarantined, entries = [], [], []
     for unit, result in zip(chunk, process_batch(chunk, config.limits)):
         if isinstance(result, Article):
-            bands = band_keys(result.text, config.near_duplicates)
+            try:
+                bands = band_keys(result.text, config.near_duplicates)
+            except Exception as exc:  # noqa: BLE001 - a record must never stop the build or vanish
+                result = Quarantined(file=unit.source, line=unit.line, reason="normalizer_error",
+                                     message=f"near-duplicate signature failed: {type(exc).__name__}: {exc}"[:300])
+                quarantined.append(result)
+                continue
             articles.append((result, unit.source, unit.line, bands))
             if cache_entries:
                 entries.append((unit_key(unit), article_payload(result, bands)))

@@ -74,10 +74,12 @@ def resolve_outlet(record: dict, registry: Registry, text: str) -> tuple[Outlet 
     outlet = registry.for_text(text)
     if outlet:
         return outlet, outlet.slug, outlet.name
-    if captured:
-        name = clean_inline(captured)
+    name = clean_inline(captured) if captured else ""
+    if name:
         return None, _slugify(name), name
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
+    if not host:
+        raise NormalizeError("missing_required", "the outlet name is blank and there is no url to identify it", "/outlet")
     return None, _slugify(host), host
 
 

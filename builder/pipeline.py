@@ -215,7 +215,11 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
 def _write_jsonl(path: Path, rows) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+            text = json.dumps(row, ensure_ascii=False, sort_keys=True)
+            # Readers that split on str.splitlines() would break a record at these.
+            for char in ("\u0085", "\u2028", "\u2029"):
+                text = text.replace(char, f"\\u{ord(char):04x}")
+            handle.write(text + "\n")
 
 
 def _fsync_tree(root: Path) -> None:
@@ -240,24 +244,18 @@ def _fsync(path: Path) -> None:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where the
-    system or file system cannot."""
-    import ctypes
-    import errno
-
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE). False where the
+    system or file system cannot; a failed exchange changes nothing, so the caller falls back."""
     try:
+        import ctypes
+
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):
         return False
     renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     renameat2.restype = ctypes.c_int
     at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(a), None, str(b))
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:

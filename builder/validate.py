@@ -205,9 +205,18 @@ def _check_field_sizes(record: dict[str, Any], limits: Limits) -> None:
     for key, value in record.items():
         if len(key) > limit:
             raise Rejected("field_too_large", f"a key has {len(key)} characters; the limit is {limit}", _pointer([key]))
-        total = sum(len(s) for _, s in _strings(value))
+        total = _chars(value)
         if total > limit:
             raise Rejected("field_too_large", f"{_truncate(repr(key))} has {total} characters; the limit is {limit}", _pointer([key]))
+
+
+def _chars(value: Any) -> int:
+    # Strings and lists of strings are every valid field; only odd values need the full walk.
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return sum(map(len, value))
+    return sum(len(s) for _, s in _strings(value))
 
 
 def record_label(unit: RawUnit) -> str | None:

@@ -152,3 +152,18 @@ def test_rebuild_replaces_release_and_leaves_no_temporaries(tmp_path: Path, conf
     result = _build(tmp_path / "raw", tmp_path / "out", config_file)
     assert result.counts["published"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.toml", "out", "raw"]
+
+
+def test_blank_outlet_is_quarantined_and_data_text_is_inert_in_the_datasheet(tmp_path: Path, config_file: Path) -> None:
+    write_jsonl(tmp_path / "raw" / "a.jsonl", [
+        {"text": "Body of a story.", "outlet": " \u200b "},
+        {"text": "Another story body.", "outlet": "<img src=x onerror=alert(1)> *News*"},
+        {"text": "A third body, with a line\u2028separator.", "outlet": "Line\u2028Sep"},
+    ])
+    result = _build(tmp_path / "raw", tmp_path / "out", config_file)
+    assert result.quarantine_reasons == {"missing_required": 1}
+    datasheet = (tmp_path / "out" / "DATASHEET.md").read_text()
+    assert "<img" not in datasheet and "&lt;img src=x onerror=alert(1)&gt; \\*News\\*" in datasheet
+    for name in ("quarantine.jsonl", "duplicates.jsonl", "takedowns.jsonl"):
+        text = (tmp_path / "out" / name).read_text(encoding="utf-8")
+        assert len(text.splitlines()) == text.count("\n")
