@@ -28,19 +28,11 @@ from builder.schema import article_features
 from builder.stats import Stats
 from tests.conftest import REPO, write_jsonl
 from tests.synthetic import make_article
+from tests.test_clusters import WIRE
 
 # The Citation File Format 1.2.0 schema, vendored unchanged from the cffconvert 2.0.0 wheel
 # (cffconvert/schemas/1.2.0/schema.json; the schema is published by the CFF project under CC-BY-4.0).
 CFF_SCHEMA = Path(__file__).parent / "data" / "citation-file-format-1.2.0.schema.json"
-WIRE = (
-    "The Kremlin has denounced as baseless hysteria weeks-long US claims that Russia is about to invade "
-    "Ukraine, as some Russian troops deployed near the Ukrainian border are returning to their permanent "
-    "bases following the completion of drills. Kremlin spokesman Dmitry Peskov made the remark in a news "
-    "briefing in the capital, Moscow, on Tuesday, saying Russian President Vladimir Putin would prefer that "
-    "Russia and the West calmly discuss each others' concerns.\n\nPeskov said that Russian troops always "
-    "return to their permanent bases after exercises but some Western governments were unable to stop "
-    "inventing stories about a looming war between Russia and Ukraine."
-)
 RICH_CONFIG = """\
 name = "rich-corpus"
 pretty_name = "Rich Corpus"
@@ -294,7 +286,7 @@ def test_citation_cff_is_valid_with_every_key(rich: Path) -> None:
 
 
 def test_citation_cff_without_release_date_or_spdx_licence(tmp_path: Path) -> None:
-    config = load_config(REPO / "corpus.toml")
+    config = _repo_config_without_release_date(tmp_path)
     assert config.release_date is None
     cff = _validate_cff(render_cff(config))
     assert "date-released" not in cff, "the wall clock must never stand in for a release date"
@@ -314,8 +306,15 @@ def test_config_rejects_bad_citation_keys(tmp_path: Path, line: str, message: st
         load_config(tmp_path / "c.toml")
 
 
-def test_bibtex_entry() -> None:
-    config = load_config(REPO / "corpus.toml")
+def _repo_config_without_release_date(tmp_path: Path):
+    text = (REPO / "corpus.toml").read_text(encoding="utf-8")
+    path = tmp_path / "no-date.toml"
+    path.write_text("\n".join(l for l in text.splitlines() if not l.startswith("release_date")) + "\n")
+    return load_config(path)
+
+
+def test_bibtex_entry(tmp_path: Path) -> None:
+    config = _repo_config_without_release_date(tmp_path)
     entry = render_bibtex(config)
     assert entry.startswith("@misc{news_corpus_sample_0_1_0,") and entry.endswith("}")
     assert "version = {0.1.0}" in entry and "year" not in entry
