@@ -72,7 +72,11 @@ class Article(BaseModel):
     dateline: Dateline = Field(default_factory=Dateline, description="Dateline of the story.")
     published_at: dt.datetime | None = Field(None, description="Publication time in UTC; null when unknown.")
     published_at_source: str | None = Field(
-        None, description="Where published_at came from: metadata, metadata_assumed_tz, dateline or page_text."
+        None,
+        description="How published_at was obtained: metadata (a time with its zone), metadata_assumed_tz "
+        "(no zone given: the outlet's time zone), metadata_assumed_utc (no zone, outlet unknown: UTC), "
+        "metadata_date_only (a date alone: midnight UTC); page_text, page_text_assumed_utc, "
+        "page_text_date_only: the same, from a 'Published ...' stamp in the page text.",
     )
     retrieved_at: dt.datetime | None = Field(None, description="Capture time in UTC; null when unknown.")
     language: str | None = Field(None, description="BCP 47 language tag.")
