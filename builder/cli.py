@@ -15,7 +15,10 @@ from builder.takedown import TakedownError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="corpus-builder", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="corpus-builder",
+        description="Build, verify, compare, release and publish versioned news-corpus releases.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
