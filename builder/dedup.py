@@ -48,30 +48,37 @@ def _keys(staging: StagingArea) -> pa.Table:
     return pa.concat_tables(tables)
 
 
-def _first_of_groups(table: pa.Table, key: str, rule: str) -> tuple[pa.Table, list[Duplicate]]:
-    """The first row of each group of equal `key` (by the keep order), and the others as duplicates."""
-    order = table.sort_by([(key, "ascending"), *_KEEP_ORDER])
-    n = order.num_rows
+def _first_of_groups(table: pa.Table, alive: np.ndarray, key: str, rule: str) -> tuple[np.ndarray, list[Duplicate]]:
+    """Among the rows flagged `alive`, the first of each group of equal `key` (by the keep
+    order), as row indices, and the others as duplicates. Works on indices and single
+    columns, so no copy of the key table is made."""
+    order = pc.sort_indices(table, [(key, "ascending"), *_KEEP_ORDER]).to_numpy()
+    order = order[alive[order]]
+    n = len(order)
     if n < 2:
         return order, []
-    keys = order.column(key).combine_chunks()
-    # Vectorized: only the duplicate rows ever become Python objects.
+    keys = table.column(key).take(pa.array(order)).combine_chunks()
     starts = np.concatenate([[True], pc.not_equal(keys.slice(1), keys.slice(0, n - 1)).to_numpy(zero_copy_only=False)])
-    group_first = np.flatnonzero(starts)[np.cumsum(starts) - 1]
-    dup_rows = np.flatnonzero(~starts)
+    del keys
     dups = []
+    dup_rows = np.flatnonzero(~starts)
     if dup_rows.size:
-        picked = order.take(pa.array(dup_rows))
-        winners = order.column("id").take(pa.array(group_first[dup_rows])).to_pylist()
+        group_first = np.flatnonzero(starts)[np.cumsum(starts) - 1]
+        picked = table.take(pa.array(order[dup_rows]))
+        winners = table.column("id").take(pa.array(order[group_first[dup_rows]])).to_pylist()
         for source, line, ident, winner in zip(picked.column("_source").to_pylist(), picked.column("_line").to_pylist(),
                                                picked.column("id").to_pylist(), winners):
             dups.append(Duplicate(source, line, ident, winner, rule))
-    return order.filter(pa.array(starts, pa.bool_())), dups
+    return order[starts], dups
 
 
 def deduplicate(staging: StagingArea) -> DedupResult:
     keys = _keys(staging)
-    by_id, dups_id = _first_of_groups(keys, "id", "same_id")
-    kept, dups_body = _first_of_groups(by_id, "_body_sha256", "same_body")
+    alive = np.ones(keys.num_rows, dtype=bool)
+    by_id, dups_id = _first_of_groups(keys, alive, "id", "same_id")
+    alive[:] = False
+    alive[by_id] = True
+    kept, dups_body = _first_of_groups(keys, alive, "_body_sha256", "same_body")
+    by_id_order = pc.sort_indices(keys.column("id").take(pa.array(kept))).to_numpy()
     duplicates = sorted(dups_id + dups_body, key=lambda d: (d.file, d.line, d.id))
-    return DedupResult(kept=kept.sort_by("id"), duplicates=duplicates)
+    return DedupResult(kept=keys.take(pa.array(kept[by_id_order])), duplicates=duplicates)
