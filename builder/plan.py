@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,8 +29,6 @@ class Plan:
     buckets: dict[int, BucketPlan]
     split_counts: dict[str, int]
     taken_down: list[dict]  # {id, reason}, sorted by id
-    clusters: int  # clusters of two or more articles
-    clustered: int  # articles in such clusters
 
 
 def _apply_takedowns(kept: pa.Table, dedup: DedupResult, takedowns: list[Takedown]) -> tuple[pa.Table, list[dict]]:
@@ -83,6 +80,4 @@ def make_plan(dedup: DedupResult, staging: StagingArea, takedowns: list[Takedown
         plan.cluster_ids.append(cluster_id)
         plan.splits.append(split)
         counts[split] += 1
-    sizes = Counter(mapping.values())
-    return Plan(buckets=buckets, split_counts=counts, taken_down=taken_down,
-                clusters=len(sizes), clustered=sum(sizes.values()))
+    return Plan(buckets=buckets, split_counts=counts, taken_down=taken_down)
