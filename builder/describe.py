@@ -30,7 +30,7 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 LOCK_FILE = "requirements.lock"
 # Packages whose version shapes the bytes of a release (matplotlib and pillow: the PNG figure).
 OUTPUT_PACKAGES = ("pyarrow", "datasets", "pydantic", "jsonschema", "python-dateutil", "ftfy", "trafilatura",
-                   "lxml", "datasketch", "xxhash", "numpy", "matplotlib", "pillow")
+                   "lxml", "numpy", "matplotlib", "pillow")
 PLOT_FILE = "articles_per_month.png"
 CROISSANT_FILE = "croissant.json"
 CITATION_FILE = "CITATION.cff"

@@ -9,7 +9,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 import pyarrow as pa
 
 from builder.cache import RecordCache, article_payload, quarantine_payload, restore, unit_key
-from builder.cluster import NearDupConfig, band_keys
+from builder.cluster import NearDupConfig, band_keys, band_keys_many
 from builder.process import process_batch
 from builder.records import Article, Quarantined, RawUnit
 from builder.stage import to_batch
@@ -32,13 +32,16 @@ def process_chunk(chunk: Chunk, config: StageConfig, cache_entries: bool = False
     """Run the per-record stage over a chunk: an Arrow batch, the quarantine, and (when asked)
     the cache entries of its records."""
     articles, quarantined, entries = [], [], []
-    for unit, result in zip(chunk, process_batch(chunk, config.limits)):
+    done = [(unit, result) for unit, result in zip(chunk, process_batch(chunk, config.limits))]
+    good = [(unit, result) for unit, result in done if isinstance(result, Article)]
+    all_bands = _bands_of([article.text for _, article in good], config.near_duplicates)
+    signed = iter(all_bands)
+    for unit, result in done:
         if isinstance(result, Article):
-            try:
-                bands = band_keys(result.text, config.near_duplicates)
-            except Exception as exc:  # noqa: BLE001 - a record must never stop the build or vanish
+            bands = next(signed)
+            if isinstance(bands, Exception):
                 result = Quarantined(file=unit.source, line=unit.line, reason="normalizer_error",
-                                     message=f"near-duplicate signature failed: {type(exc).__name__}: {exc}"[:300])
+                                     message=f"near-duplicate signature failed: {type(bands).__name__}: {bands}"[:300])
                 quarantined.append(result)
                 continue
             articles.append((result, unit.source, unit.line, bands))
@@ -49,6 +52,21 @@ def process_chunk(chunk: Chunk, config: StageConfig, cache_entries: bool = False
             if cache_entries and isinstance(unit, RawUnit):
                 entries.append((unit_key(unit), quarantine_payload(result)))
     return to_batch(articles), quarantined, entries
+
+
+def _bands_of(texts: list[str], config: NearDupConfig) -> list[list[int] | Exception]:
+    """Band keys of every body, computed together; if that fails, body by body, so only the
+    body that fails is lost (to the quarantine)."""
+    try:
+        return list(band_keys_many(texts, config))
+    except Exception:  # noqa: BLE001 - a record must never stop the build or vanish
+        keys: list[list[int] | Exception] = []
+        for text in texts:
+            try:
+                keys.append(band_keys(text, config))
+            except Exception as exc:  # noqa: BLE001
+                keys.append(exc)
+        return keys
 
 
 def from_cache(units: list[RawUnit], payloads: list[str]) -> ChunkResult:

@@ -146,3 +146,84 @@ def test_bad_time_split_config_is_refused(tmp_path: Path, bad: str) -> None:
     (tmp_path / "c.toml").write_text(f'name = "t"\nversion = "1.0.0"\n[splits]\n{bad}')
     with pytest.raises(ConfigError):
         load_config(tmp_path / "c.toml")
+
+
+def _reference_shingle_hashes(text: str, k: int) -> set[int]:
+    """The shingle hashes computed the slow, obvious way: build each shingle's string."""
+    import re
+
+    from builder.cluster import _params
+
+    params = _params(128, 16, 1)
+    base, mask = int(params.base), (1 << 64) - 1
+    words = re.findall(r"\w+", text.casefold())
+    shingles = {" ".join(words[i : i + k]) for i in range(max(1, len(words) - k + 1))}
+
+    def mix(h: int) -> int:
+        h ^= h >> 33
+        h = (h * 0xFF51AFD7ED558CCD) & mask
+        h ^= h >> 33
+        h = (h * 0xC4CEB9FE1A85EC53) & mask
+        return (h ^ (h >> 33)) >> 32
+
+    return {mix(sum((ord(c) + 1) * pow(base, i, 1 << 64) for i, c in enumerate(s)) & mask) for s in shingles}
+
+
+SHINGLE_CASES = [
+    WIRE, "", "   ...  ", "one two", "Über straße — «Привет, мир» 東京 test_word x", "a b c d e f g h",
+    "Tabs\tand\nnewlines\u00a0and\u2009thin spaces", "Straße STRASSE ǅ ﬁne", "emoji 😀 and 𠀀𝟘 astral words_",
+    "\u201cQuoted\u201d \u2014 dashes\u2026 and \u00bd \u0660\u0661 digits", "ends with a word", "!starts after a gap",
+    "repeated repeated repeated repeated repeated repeated",
+]
+
+
+@pytest.mark.parametrize("text", SHINGLE_CASES)
+def test_shingle_hashes_match_the_obvious_definition(text: str) -> None:
+    from builder.cluster import _params, shingle_hashes
+
+    hashes, offsets = shingle_hashes([text], 5, _params(128, 16, 1))
+    assert offsets.tolist() == [0]
+    assert set(hashes.tolist()) == _reference_shingle_hashes(text, 5)
+
+
+def test_shingle_hashes_of_many_bodies_keep_each_body_apart() -> None:
+    """Bodies hashed in one batch give each body exactly its own shingles, in every order."""
+    from builder.cluster import _params, shingle_hashes
+
+    rng = random.Random(4)
+    for _ in range(20):
+        texts = rng.sample(SHINGLE_CASES, k=rng.randint(1, len(SHINGLE_CASES)))
+        hashes, offsets = shingle_hashes(texts, 5, _params(128, 16, 1))
+        bounds = offsets.tolist() + [hashes.size]
+        for text, lo, hi in zip(texts, bounds, bounds[1:]):
+            assert set(hashes[lo:hi].tolist()) == _reference_shingle_hashes(text, 5)
+
+
+def test_band_keys_of_a_batch_equal_band_keys_one_by_one() -> None:
+    from builder.cluster import band_keys_many
+
+    config = NearDupConfig()
+    texts = SHINGLE_CASES * 300  # more than one internal batch
+    assert band_keys_many(texts, config) == [band_keys(t, config) for t in texts]
+
+
+def test_minhash_estimates_jaccard_without_bias() -> None:
+    """The share of equal signature rows estimates Jaccard similarity: over many pairs of known
+    similarity, the standardized errors have mean near 0 and spread near 1."""
+    import numpy as np
+
+    from builder.cluster import _params, minhash
+
+    params = _params(128, 16, 1)
+    rng = random.Random(11)
+    z = []
+    for trial in range(300):
+        n, j = 300, rng.uniform(0.2, 0.9)
+        common = round(n * 2 * j / (1 + j))
+        a = np.array(rng.sample(range(1 << 32), n), dtype=np.uint32)
+        b = np.concatenate([a[:common], np.array(rng.sample(range(1 << 32), n - common), dtype=np.uint32)])
+        truth = common / (2 * n - common)
+        estimate = float((minhash(a, params) == minhash(b, params)).mean())
+        z.append((estimate - truth) / (truth * (1 - truth) / 128) ** 0.5)
+    assert abs(sum(z) / len(z)) < 0.25
+    assert 0.75 < (sum(x * x for x in z) / len(z)) ** 0.5 < 1.3
