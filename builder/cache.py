@@ -8,11 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from builder import NORMALIZER_VERSION, __version__
+from builder.identity import file_sha256
 from builder.outlets import OUTLET_DIR
 from builder.records import Article, Quarantined, RawUnit
 from builder.schema import RAW_SCHEMA_PATH
@@ -85,3 +92,92 @@ class RecordCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+class FileCache:
+    """Whole-file results: for a JSONL file read before (same relative path, same bytes, same
+    fingerprint), its staged Arrow rows and quarantine entries, so the file is not even read.
+
+    Entries are directories under `files-<fingerprint>/`, named by SHA-256 over the relative
+    path and the file's SHA-256 (the path is in the rows, as `_source`). An entry is written
+    only for a file read to its end whose bytes, hashed while its records were read, are the
+    bytes hashed when it was looked up; it appears by one rename, so a killed build leaves no
+    half entry that could be read."""
+
+    def __init__(self, directory: Path, stage_config: object) -> None:
+        self.root = directory / f"files-{fingerprint(stage_config)[:24]}"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.hits = self.misses = 0  # records served whole / files to read
+        self._wanted: dict[str, str] = {}  # rel -> file sha256 at lookup, for files being read
+        self._read: dict[str, str] = {}  # rel -> file sha256 of the bytes the reader consumed
+        self._pieces: dict[str, list[Path]] = {}
+        self._quarantined: dict[str, list[dict]] = {}
+        self._work = Path(tempfile.mkdtemp(prefix="pending-", dir=self.root))
+        self._seq = 0
+
+    def _entry(self, rel: str, sha256: str) -> Path:
+        return self.root / hashlib.sha256(f"{rel}\0{sha256}".encode()).hexdigest()
+
+    def lookup(self, rel: str, path: Path) -> tuple[str, list[pa.RecordBatch], list[Quarantined]] | None:
+        """(file sha256, staged batches, quarantine) of a file seen before, else None (and the
+        file's results will be recorded as they come)."""
+        sha = file_sha256(path)
+        entry = self._entry(rel, sha)
+        try:
+            meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+            batches = []
+            for name in meta["pieces"]:
+                with pa.OSFile(str(entry / name)) as source:
+                    batches.extend(pa.ipc.open_file(source).read_all().to_batches())
+            quarantined = [Quarantined(file=rel, **q) for q in meta["quarantined"]]
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+            self.misses += 1
+            self._wanted[rel] = sha
+            return None
+        self.hits += sum(b.num_rows for b in batches) + len(quarantined)  # records, as RecordCache counts
+        return sha, batches, quarantined
+
+    def file_read(self, rel: str, sha256: str) -> None:
+        self._read[rel] = sha256
+
+    def observe(self, batch: pa.RecordBatch, quarantined: list[Quarantined]) -> None:
+        """Keep, on disk, the part of a chunk's result that belongs to files being recorded."""
+        if not self._wanted:
+            return
+        if batch.num_rows:
+            sources = batch.column("_source")
+            for rel in pc.unique(sources).to_pylist():
+                if rel in self._wanted:
+                    piece = batch.filter(pc.equal(sources, rel))
+                    path = self._work / f"{self._seq:08d}.arrow"
+                    self._seq += 1
+                    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, piece.schema) as writer:
+                        writer.write_batch(piece)
+                    self._pieces.setdefault(rel, []).append(path)
+        for q in quarantined:
+            if q.file in self._wanted:
+                self._quarantined.setdefault(q.file, []).append(q.model_dump(exclude={"file"}))
+
+    def commit(self) -> None:
+        """Write an entry for every file recorded whole; called once every result is in."""
+        for rel, sha in self._wanted.items():
+            if self._read.get(rel) != sha:
+                continue  # not read to its end, or changed between lookup and read
+            entry = self._entry(rel, sha)
+            if entry.exists():
+                continue
+            staging = Path(tempfile.mkdtemp(prefix="entry-", dir=self._work))
+            names = []
+            for i, piece in enumerate(self._pieces.get(rel, [])):
+                name = f"piece-{i:06d}.arrow"
+                os.replace(piece, staging / name)
+                names.append(name)
+            meta = {"pieces": names, "quarantined": self._quarantined.get(rel, [])}
+            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            try:
+                os.rename(staging, entry)
+            except OSError:  # another build wrote it first
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def close(self) -> None:
+        shutil.rmtree(self._work, ignore_errors=True)

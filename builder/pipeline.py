@@ -16,7 +16,7 @@ import pyarrow as pa
 from builder import describe
 from builder.config import Config
 from builder.dedup import deduplicate
-from builder.cache import RecordCache
+from builder.cache import FileCache, RecordCache
 from builder.engine import ChunkResult, StageConfig, chunked, run_dask, run_local, split_cached
 from builder.outlets import load_registry
 from builder.plan import make_plan
@@ -162,10 +162,13 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
     read = 0
     stage_config = StageConfig(limits=config.limits, near_duplicates=config.near_duplicates)
     record_cache = RecordCache(cache, stage_config) if cache else None
+    file_cache = FileCache(cache, stage_config) if cache else None
+    # SHA-256 of each raw file, from the bytes read: the provenance fingerprint needs no re-read.
+    raw_digests: dict[str, str] = {}
     # Wall-clock time only feeds the progress line, never a file of the release.
     started = time.monotonic()
 
-    def take(result: ChunkResult) -> None:
+    def take(result: ChunkResult, from_file_cache: bool = False) -> None:
         nonlocal read
         batch, rejected, entries = result
         staging.add(batch)
@@ -173,20 +176,44 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
         read += batch.num_rows + len(rejected)
         if entries and record_cache is not None:
             record_cache.put_many(entries)
+        if file_cache is not None and not from_file_cache:
+            file_cache.observe(batch, rejected)
         elapsed = max(time.monotonic() - started, 1e-9)
-        hits = f", {record_cache.hits} from cache" if record_cache is not None else ""
+        hits = f", {record_cache.hits + file_cache.hits} from cache" if record_cache and file_cache else ""
         progress(f"[read/normalize] {read:,} records, {read / elapsed:,.0f}/s, {len(quarantined):,} quarantined{hits}")
 
+    def skip_file(rel: str, path: Path) -> bool:
+        """A file the cache holds whole: its rows go straight to staging, unread."""
+        assert file_cache is not None
+        found = file_cache.lookup(rel, path)
+        if found is None:
+            return False
+        sha, batches, rejected = found
+        raw_digests[rel] = sha
+        for i, batch in enumerate(batches or [pa.RecordBatch.from_pylist([], schema=staging.schema)]):
+            take((batch, rejected if i == 0 else [], []), from_file_cache=True)
+        return True
+
+    def file_read(rel: str, sha: str) -> None:
+        raw_digests[rel] = sha
+        if file_cache is not None:
+            file_cache.file_read(rel, sha)
+
     try:
-        chunks = chunked(read_units(raw, config.limits.max_record_bytes), config.batch_rows)
+        units = read_units(raw, config.limits.max_record_bytes, skip_file if file_cache else None, file_read)
+        chunks = chunked(units, config.batch_rows)
         if record_cache is not None:
             chunks = split_cached(chunks, record_cache, take)
         for result in runner(chunks, stage_config, record_cache is not None):
             take(result)
+        if file_cache is not None:
+            file_cache.commit()
     finally:
         staging.close()
         if record_cache is not None:
             record_cache.close()
+        if file_cache is not None:
+            file_cache.close()
     progress(f"[dedup/cluster] {read:,} records read, {len(quarantined):,} quarantined")
     dedup = deduplicate(staging)
     plan = make_plan(dedup, staging, takedowns, config.near_duplicates, config.splits)
@@ -208,7 +235,7 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
     splits = {s: stats.per_split.get(s, 0) for s in SPLITS}
     reasons = Counter(q.reason for q in quarantined)
     describe.write_release_docs(tmp, config, raw, counts, splits, data_files, stats, reasons, len(dedup.duplicates),
-                                takedowns=plan.taken_down)
+                                takedowns=plan.taken_down, raw_digests=raw_digests)
     return BuildResult(out=tmp, counts=counts, splits=splits, files=data_files, quarantine_reasons=reasons)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -129,8 +130,31 @@ def list_raw_files(root: Path) -> Iterator[tuple[str, Path | None, str | None]]:
             yield rel, resolved, None
 
 
-def read_units(root: Path, max_record_bytes: int) -> Iterator[RawUnit | Quarantined]:
-    """Every raw record under `root` as a RawUnit, or a Quarantined entry for a bad file."""
+class _HashingReader:
+    """A binary file whose bytes are hashed (SHA-256) as they are read."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
+
+
+# (relative path, resolved path) -> True when the file's results are already known (the
+# caller has them from elsewhere) and the file must not be read.
+SkipFile = Callable[[str, Path], bool]
+# (relative path, SHA-256 of every byte read) once a JSONL file has been read to its end.
+FileRead = Callable[[str, str], None]
+
+
+def read_units(root: Path, max_record_bytes: int, skip: SkipFile | None = None,
+               on_read: FileRead | None = None) -> Iterator[RawUnit | Quarantined]:
+    """Every raw record under `root` as a RawUnit, or a Quarantined entry for a bad file.
+
+    `skip` is asked before each JSONL file is read; `on_read` hears the SHA-256 of each JSONL
+    file read whole, computed from the very bytes the records came from."""
     entries = list(list_raw_files(root))
     names = {rel for rel, _, _ in entries}
     paths = {rel: path for rel, path, _ in entries if path is not None}
@@ -145,7 +169,8 @@ def read_units(root: Path, max_record_bytes: int) -> Iterator[RawUnit | Quaranti
             if rel[: -len(SIDECAR)] + ".txt" not in names:
                 yield _file_issue(rel, "orphan_sidecar", f"no capture {rel[: -len(SIDECAR)]}.txt next to this sidecar")
         elif lower.endswith(".jsonl"):
-            yield from _jsonl_units(rel, path, max_record_bytes)
+            if skip is None or not skip(rel, path):
+                yield from _jsonl_units(rel, path, max_record_bytes, on_read)
         elif lower.endswith(".txt"):
             yield _txt_unit(rel, path, paths, problems, max_record_bytes)
         elif lower.endswith(_DOCS) or os.path.basename(rel).startswith("."):
@@ -190,7 +215,8 @@ def _txt_unit(rel: str, path: Path, paths: dict[str, Path], problems: dict[str, 
                    sidecar_source=sidecar_rel if sidecar is not None else None)
 
 
-def _jsonl_units(rel: str, path: Path, max_record_bytes: int) -> Iterator[RawUnit | Quarantined]:
+def _jsonl_units(rel: str, path: Path, max_record_bytes: int,
+                 on_read: FileRead | None = None) -> Iterator[RawUnit | Quarantined]:
     try:
         handle = _open_raw(path)
     except OSError as exc:
@@ -199,7 +225,8 @@ def _jsonl_units(rel: str, path: Path, max_record_bytes: int) -> Iterator[RawUni
     with handle:
         any_record = False
         line_no = 0
-        lines = split_lines(handle, max_record_bytes)
+        reader = _HashingReader(handle)
+        lines = split_lines(reader, max_record_bytes)
         while True:
             try:
                 line = next(lines, None)
@@ -228,6 +255,8 @@ def _jsonl_units(rel: str, path: Path, max_record_bytes: int) -> Iterator[RawUni
             yield RawUnit(source=rel, line=line_no, data=line)
         if not any_record:
             yield _file_issue(rel, "empty_file", "the file holds no records")
+        if on_read is not None:
+            on_read(rel, reader.digest.hexdigest())
 
 
 def split_lines(handle: BinaryIO, limit: int, block_size: int = _BLOCK) -> Iterator[bytes | int]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -39,22 +41,36 @@ class Stats:
     cluster_ids: list[pa.Array] = field(default_factory=list, repr=False)
 
     def observe(self, split: str, table: pa.Table) -> None:
+        """Count one written table, with Arrow kernels: no Python code runs per row."""
         n = table.num_rows
+        if n == 0:
+            return
         self.rows += n
         self.per_split[split] += n
-        outlets = table.column("outlet").to_pylist()
-        self.per_outlet.update(outlets)
-        self.per_outlet_split.update((o, split) for o in outlets)
-        for slug, name in zip(outlets, table.column("outlet_name").to_pylist()):
-            self.outlet_names.setdefault(slug, name)
-        self.per_language.update(lang or "unknown" for lang in table.column("language").to_pylist())
-        months = [t.strftime("%Y-%m") if t else "unknown" for t in table.column("published_at").to_pylist()]
-        self.per_month.update(months)
-        self.per_outlet_month.update(zip(outlets, months))
-        dated = [m for m in months if m != "unknown"]
+        outlets = table.column("outlet")
+        self.per_outlet.update(_counts(outlets))
+        self.per_outlet_split.update({(o, split): c for o, c in _counts(outlets).items()})
+        for slug in pc.unique(outlets).to_pylist():
+            if slug not in self.outlet_names:
+                self.outlet_names[slug] = table.column("outlet_name")[pc.index(outlets, slug).as_py()].as_py()
+        self.per_language.update(_counts(pc.fill_null(table.column("language"), "unknown")))
+
+        # Months as Python prints them ("%Y-%m"), formatted once per distinct month.
+        published = table.column("published_at")
+        year_month = pc.add(pc.multiply(pc.year(published), 100), pc.month(published))
+        label = {ym: dt.datetime(ym // 100, ym % 100, 1).strftime("%Y-%m")
+                 for ym in pc.unique(year_month).to_pylist() if ym is not None}
+        label[None] = "unknown"
+        for ym, count in _counts(year_month).items():
+            self.per_month[label[ym]] += count
+        pairs = pa.table({"o": outlets, "m": year_month}).group_by(["o", "m"]).aggregate([([], "count_all")])
+        for o, ym, count in zip(*(pairs.column(c).to_pylist() for c in ("o", "m", "count_all"))):
+            self.per_outlet_month[(o, label[ym])] += count
+        dated = [m for ym, m in label.items() if ym is not None]
         if dated:
             self.date_min = min([self.date_min or dated[0], *dated])
             self.date_max = max([self.date_max or dated[0], *dated])
+
         retrieved = table.column("retrieved_at")
         if retrieved.null_count < n:
             low, high = (t.as_py().strftime("%Y-%m-%d") for t in pc.min_max(retrieved).values())
@@ -62,24 +78,29 @@ class Stats:
             self.retrieved_max = max(self.retrieved_max or high, high)
         self.missing["retrieved_at"] += retrieved.null_count
         agencies = pc.struct_field(table.column("dateline"), "agency")
-        self.per_agency.update(a for a in agencies.to_pylist() if a)
+        self.per_agency.update({a: c for a, c in _counts(agencies).items() if a})
         self.cluster_ids.append(table.column("cluster_id").combine_chunks())
-        lengths = pc.utf8_length(table.column("text")).to_pylist()
-        self.chars_total += sum(lengths)
-        self.lengths_min = min([self.lengths_min if self.lengths_min is not None else lengths[0], *lengths])
-        self.lengths_max = max([self.lengths_max or 0, *lengths])
-        for length in lengths:
-            self.length_hist[_bin(length)] += 1
+
+        lengths = pc.utf8_length(table.column("text")).to_numpy()
+        self.chars_total += int(lengths.sum())
+        low, high = int(lengths.min()), int(lengths.max())
+        self.lengths_min = low if self.lengths_min is None else min(self.lengths_min, low)
+        self.lengths_max = max(self.lengths_max or 0, high)
+        bins = np.searchsorted(np.array(LENGTH_EDGES[1:]), lengths, side="right")
+        for index, count in zip(*np.unique(bins, return_counts=True)):
+            self.length_hist[_BIN_LABELS[int(index)]] += int(count)
+
         self.missing["url"] += table.column("url").null_count
-        self.missing["published_at"] += table.column("published_at").null_count
+        self.missing["published_at"] += published.null_count
         self.missing["headline"] += table.column("headline").null_count
         self.missing["language"] += table.column("language").null_count
-        self.missing["authors"] += sum(1 for a in table.column("authors").to_pylist() if not a)
-        for removed in table.column("removed").to_pylist():
-            kinds = [r["kind"] for r in removed]
-            self.removed_kinds.update(kinds)
-            self.removed_records.update(set(kinds))
-
+        author_counts = pc.fill_null(pc.list_value_length(table.column("authors")), 0)
+        self.missing["authors"] += pc.sum(pc.equal(author_counts, 0)).as_py() or 0
+        removed = table.column("removed").combine_chunks()
+        kinds = pc.struct_field(pc.list_flatten(removed), "kind")
+        self.removed_kinds.update(_counts(kinds))
+        rows_with = pa.table({"row": pc.list_parent_indices(removed), "kind": kinds}).group_by(["row", "kind"]).aggregate([])
+        self.removed_records.update(_counts(rows_with.column("kind")))
 
     def near_duplicate_clusters(self) -> tuple[int, int]:
         """(clusters with more than one article, articles in those clusters), from `cluster_id`."""
@@ -88,6 +109,12 @@ class Stats:
         counts = pc.value_counts(pa.chunked_array(self.cluster_ids, pa.string())).field("counts")
         multi = pc.filter(counts, pc.greater(counts, 1))
         return len(multi), pc.sum(multi).as_py() or 0
+
+
+def _counts(values: pa.Array | pa.ChunkedArray) -> dict:
+    """{value: count}, nulls under None."""
+    counted = pc.value_counts(values)
+    return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist()))
 
 
 def _bin(length: int) -> str:
@@ -99,3 +126,7 @@ def _bin(length: int) -> str:
 
 def length_bins() -> list[str]:
     return [_bin(e) for e in LENGTH_EDGES]
+
+
+# Bin labels by index: searchsorted(LENGTH_EDGES[1:], length, "right") is the index of _bin(length).
+_BIN_LABELS = length_bins()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from pathlib import Path
 
-from builder import engine
+from builder import describe, engine, read
 from builder.config import load_config
 from builder.pipeline import build
 from tests.conftest import copy_seed, release_bytes, write_jsonl
@@ -26,12 +27,52 @@ def test_cached_rebuild_is_byte_identical_and_skips_work(tmp_path: Path, config_
     processed: list[int] = []
     original = engine.process_batch
     monkeypatch.setattr(engine, "process_batch", lambda units, limits: processed.append(len(units)) or original(units, limits))
+    opened: list[str] = []
+    original_read = read._jsonl_units
+    monkeypatch.setattr(read, "_jsonl_units", lambda rel, *a: opened.append(rel) or original_read(rel, *a))
     build(tmp_path / "raw", tmp_path / "cached", config, cache=cache)
     assert sum(processed) == 2  # only the new records went through validation and normalization
+    assert opened == ["new.jsonl"]  # the unchanged file came whole from the cache, unread
 
     monkeypatch.setattr(engine, "process_batch", original)
     build(tmp_path / "raw", tmp_path / "clean", config)
     assert release_bytes(tmp_path / "cached") == release_bytes(tmp_path / "clean")
+    # The provenance fingerprint, taken from the bytes read or looked up, is a fresh hash's.
+    manifest = json.loads((tmp_path / "cached" / "MANIFEST.json").read_text())
+    assert manifest["raw_fingerprint"] == "sha256:" + describe.raw_fingerprint(tmp_path / "raw")[0]
+    # Entries appear whole, by rename: nothing half-written or pending is left behind.
+    entries = [p for p in cache.glob("files-*/*")]
+    assert entries and all((p / "meta.json").is_file() for p in entries)
+
+
+def test_appended_file_reuses_its_records(tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    """A file that grew is read again, but only its new records are processed."""
+    write_corpus(tmp_path / "raw", 40, seed=24, bad_every=7)
+    config = load_config(config_file)
+    cache = tmp_path / "cache"
+    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    rng = random.Random(5)
+    with (tmp_path / "raw" / "part-00000.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(make_article(rng, 20_000)) + "\n")
+    processed: list[int] = []
+    original = engine.process_batch
+    monkeypatch.setattr(engine, "process_batch", lambda units, limits: processed.append(len(units)) or original(units, limits))
+    build(tmp_path / "raw", tmp_path / "cached", config, cache=cache)
+    assert sum(processed) == 1
+    monkeypatch.setattr(engine, "process_batch", original)
+    build(tmp_path / "raw", tmp_path / "clean", config)
+    assert release_bytes(tmp_path / "cached") == release_bytes(tmp_path / "clean")
+
+
+def test_file_changed_while_read_is_not_cached(tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    """When the bytes read are not the bytes looked up, no whole-file entry is written."""
+    import builder.cache as cache_module
+
+    write_corpus(tmp_path / "raw", 10, seed=25)
+    config = load_config(config_file)
+    monkeypatch.setattr(cache_module, "file_sha256", lambda path: "0" * 64)
+    build(tmp_path / "raw", tmp_path / "a", config, cache=tmp_path / "cache")
+    assert not [p for p in (tmp_path / "cache").glob("files-*/*")]
 
 
 def test_cache_is_not_used_across_normalizer_versions(tmp_path: Path, config_file: Path, monkeypatch) -> None:
