@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.golden import FIELDS, cases, evaluate  # noqa: E402
+from tests.golden import FIELDS, cases, evaluate
 
 
 def main() -> int:

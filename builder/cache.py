@@ -60,7 +60,7 @@ def restore(payload: str, unit: RawUnit) -> tuple[dict, list[int]] | Quarantined
     # JSON holds times as ISO text; the row needs the Python values model_dump() gives.
     for key in ("published_at", "retrieved_at"):
         if row[key] is not None:
-            row[key] = dt.datetime.fromisoformat(row[key].replace("Z", "+00:00"))
+            row[key] = dt.datetime.fromisoformat(row[key])
     if row["dateline"]["date"] is not None:
         row["dateline"]["date"] = dt.date.fromisoformat(row["dateline"]["date"])
     return row, data["b"]

@@ -94,7 +94,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             return 0
         if args.command == "schema":
-            from builder.schema import ARTICLE_SCHEMA_PATH, article_json_schema, render_json, write_article_schema
+            from builder.schema import (
+                ARTICLE_SCHEMA_PATH,
+                article_json_schema,
+                render_json,
+                write_article_schema,
+            )
 
             if args.check:
                 current = ARTICLE_SCHEMA_PATH.read_text(encoding="utf-8") if ARTICLE_SCHEMA_PATH.exists() else ""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -209,43 +209,60 @@ def band_keys(text: str, config: NearDupConfig) -> list[int]:
     return band_keys_many([text], config)[0]
 
 
-def _find(parent: np.ndarray, i: int) -> int:
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
-        parent[i], i = root, parent[i]
-    return root
+def _union(parent: np.ndarray, a: int, b: int) -> None:
+    """Join the sets of a and b; a set's root is its smallest index."""
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    while parent[b] != b:
+        parent[b] = parent[parent[b]]
+        b = parent[b]
+    if a != b:
+        parent[max(a, b)] = min(a, b)
 
 
-def cluster(ids: list[str], published: list[dt.datetime | None], bands: np.ndarray) -> dict[str, str]:
-    """{id: cluster id} for articles in a cluster of two or more; the others are their own.
+def representatives(published: pa.Array | pa.ChunkedArray, bands: np.ndarray) -> np.ndarray:
+    """For each article (rows in id order), the row of its cluster's representative.
 
-    `bands` is the (articles x bands) matrix of LSH keys. Each band is sorted on its own, so
-    memory is one column of keys at a time. The cluster id is its representative's id: the
-    earliest published member (undated ones after dated), then the smallest id, so a later
-    re-publication rarely changes it.
+    `bands` is the (articles x bands) matrix of LSH keys; rows colliding in any band are joined.
+    Each band is sorted on its own, so memory is one column of keys at a time. The
+    representative is the earliest published member (undated ones after dated), then the
+    smallest id (the first row), so a later re-publication rarely changes it. An article with
+    no near-duplicate is its own representative. No Python code runs per article, only per
+    collision.
     """
-    n = len(ids)
-    if n < 2 or bands.size == 0:
-        return {}
+    n = bands.shape[0]
     parent = np.arange(n, dtype=np.int64)
+    if n < 2 or bands.size == 0:
+        return parent
     for band in range(bands.shape[1]):
         column = bands[:, band]
         order = np.argsort(column, kind="stable")
         sorted_keys = column[order]
         for k in np.nonzero(sorted_keys[1:] == sorted_keys[:-1])[0]:
-            a, b = _find(parent, int(order[k])), _find(parent, int(order[k + 1]))
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    roots = np.array([_find(parent, i) for i in range(n)])
-    members: dict[int, list[int]] = {}
-    for i in np.nonzero(roots != np.arange(n))[0]:
-        members.setdefault(int(roots[i]), [int(roots[i])]).append(int(i))
-    far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
-    mapping: dict[str, str] = {}
-    for group in members.values():
-        rep = min(group, key=lambda i: (published[i] or far_future, ids[i]))
-        for i in group:
-            mapping[ids[i]] = ids[rep]
-    return mapping
+            _union(parent, int(order[k]), int(order[k + 1]))
+    # Every parent index is smaller than its child's: pointer jumping reaches the roots.
+    while True:
+        jumped = parent[parent]
+        if np.array_equal(jumped, parent):
+            break
+        parent = jumped
+    roots = parent
+    sizes = np.bincount(roots, minlength=n)
+    members = np.flatnonzero(sizes[roots] > 1)
+    reps = np.arange(n, dtype=np.int64)
+    if members.size == 0:
+        return reps
+    when = pa.chunked_array([published]) if isinstance(published, pa.Array) else published
+    when = when.take(pa.array(members))
+    undated = pc.is_null(when).to_numpy(zero_copy_only=False)
+    micros = pc.fill_null(pc.cast(when, pa.int64()), 0).to_numpy(zero_copy_only=False)
+    # Sorted by cluster, then dated before undated, then time, then row (= id order).
+    order = np.lexsort((members, micros, undated, roots[members]))
+    ranked = members[order]
+    first = np.ones(ranked.size, dtype=bool)
+    first[1:] = roots[ranked[1:]] != roots[ranked[:-1]]
+    rep_of_root = np.zeros(n, dtype=np.int64)
+    rep_of_root[roots[ranked[first]]] = ranked[first]
+    reps[members] = rep_of_root[roots[members]]
+    return reps

@@ -40,8 +40,8 @@ def _keys(staging: StagingArea) -> pa.Table:
     for bucket in staging.buckets:
         table = staging.read(bucket, KEY_COLUMNS)
         n = table.num_rows
-        table = table.append_column("_bucket", pa.array([bucket] * n, pa.int32()))
-        tables.append(table.append_column("_pos", pa.array(range(n), pa.int64())))
+        table = table.append_column("_bucket", pa.array(np.full(n, bucket, dtype=np.int32)))
+        tables.append(table.append_column("_pos", pa.array(np.arange(n, dtype=np.int64))))
     if not tables:
         fields = [staging.schema.field(c) for c in KEY_COLUMNS]
         return pa.schema(fields + [pa.field("_bucket", pa.int32()), pa.field("_pos", pa.int64())]).empty_table()

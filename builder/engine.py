@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -24,8 +24,8 @@ MAX_CHUNK_BYTES = 32 << 20
 class StageConfig:
     """What the per-record stage needs from the config; small and picklable for workers."""
 
-    limits: Limits = Limits()
-    near_duplicates: NearDupConfig = NearDupConfig()
+    limits: Limits = field(default_factory=Limits)
+    near_duplicates: NearDupConfig = field(default_factory=NearDupConfig)
 
 
 def process_chunk(chunk: Chunk, config: StageConfig, cache_entries: bool = False) -> ChunkResult:

@@ -42,7 +42,7 @@ def _compile(schema: dict[str, Any]) -> Check:
             checks.append(lambda v, p=re.compile(value): not isinstance(v, str) or p.search(v) is not None)
         elif key == "format":
             checker = Draft202012Validator.FORMAT_CHECKER
-            checks.append(lambda v, f=value: checker.conforms(v, f))
+            checks.append(lambda v, f=value, c=checker: c.conforms(v, f))
         elif key == "items":
             item = _compile(value)
             checks.append(lambda v, c=item: not isinstance(v, list) or all(c(x) for x in v))

@@ -287,7 +287,7 @@ def normalize(record: dict, raw_sha256: str, registry: Registry) -> Article:
     outlet, slug, outlet_name = resolve_outlet(record, registry, text)
     generic = registry.generic.rules
     own = outlet.rules if outlet else generic
-    rules_of = lambda name: (getattr(own, name) + getattr(generic, name)) if outlet else getattr(generic, name)  # noqa: E731
+    rules_of = lambda name: (getattr(own, name) + getattr(generic, name)) if outlet else getattr(generic, name)
 
     published_at, published_source = None, None
     if record.get("published"):

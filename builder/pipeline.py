@@ -14,17 +14,17 @@ from pathlib import Path
 import pyarrow as pa
 
 from builder import describe
+from builder.cache import FileCache, RecordCache
 from builder.config import Config
 from builder.dedup import deduplicate
-from builder.cache import FileCache, RecordCache
 from builder.engine import ChunkResult, StageConfig, chunked, run_dask, run_local, split_cached
 from builder.outlets import load_registry
 from builder.plan import make_plan
-from builder.takedown import load_takedowns
 from builder.read import read_units
 from builder.records import SPLITS, Quarantined
 from builder.stage import StagingArea
 from builder.stats import Stats
+from builder.takedown import load_takedowns
 from builder.write import write_splits
 
 TMP_PREFIX = ".building-"
@@ -45,8 +45,8 @@ class BuildResult:
     def summary(self) -> str:
         c = self.counts
         lines = [
-            f"read {c['read']} = published {c['published']} + quarantined {c['quarantined']} "
-            f"+ duplicates {c['duplicates']} + takedowns {c['takedowns']}",
+            (f"read {c['read']} = published {c['published']} + quarantined {c['quarantined']} "
+             f"+ duplicates {c['duplicates']} + takedowns {c['takedowns']}"),
             "splits: " + ", ".join(f"{s} {self.splits[s]}" for s in SPLITS),
         ]
         if self.quarantine_reasons:

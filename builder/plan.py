@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.cluster import NearDupConfig, cluster
+from builder.cluster import NearDupConfig, representatives
 from builder.dedup import DedupResult
 from builder.records import SPLITS
-from builder.split import SplitConfig, assign_split
+from builder.split import SplitConfig, split_codes
 from builder.stage import StagingArea
 from builder.takedown import Takedown
 
 
 @dataclass
 class BucketPlan:
-    positions: list[int] = field(default_factory=list)
-    cluster_ids: list[str] = field(default_factory=list)
-    splits: list[str] = field(default_factory=list)
+    """The published rows of one staging bucket, in id order: their positions in the bucket,
+    their cluster ids and their splits."""
+
+    positions: pa.Array
+    cluster_ids: pa.Array
+    splits: pa.Array
 
 
 @dataclass
@@ -65,19 +67,30 @@ def _kept_bands(staging: StagingArea, kept: pa.Table) -> np.ndarray:
 
 def make_plan(dedup: DedupResult, staging: StagingArea, takedowns: list[Takedown], near: NearDupConfig,
               splits: SplitConfig) -> Plan:
+    """Clusters and splits of the kept rows, as Arrow and numpy columns: no Python object per
+    article, so the plan of a million articles takes tens of megabytes."""
     kept, taken_down = _apply_takedowns(dedup.kept, dedup, takedowns)
-    ids = kept.column("id").to_pylist()
-    published: list[dt.datetime | None] = kept.column("published_at").to_pylist()
-    mapping = cluster(ids, published, _kept_bands(staging, kept)) if near.enabled else {}
-    when_of = dict(zip(ids, published)) if splits.mode == "time" else {}
+    ids = kept.column("id").combine_chunks()
+    published = kept.column("published_at").combine_chunks()
+    if near.enabled:
+        reps = pa.array(representatives(published, _kept_bands(staging, kept)))
+    else:
+        reps = pa.array(np.arange(kept.num_rows, dtype=np.int64))
+    cluster_ids = ids.take(reps)
+    when = published.take(reps) if splits.mode == "time" else None
+    codes = split_codes(cluster_ids, splits, when)
+    names = pa.array(SPLITS, pa.string())
+    counts = dict(zip(SPLITS, (int(c) for c in np.bincount(codes, minlength=len(SPLITS)))))
     buckets: dict[int, BucketPlan] = {}
-    counts = dict.fromkeys(SPLITS, 0)
-    for ident, bucket, pos in zip(ids, kept.column("_bucket").to_pylist(), kept.column("_pos").to_pylist()):
-        cluster_id = mapping.get(ident, ident)
-        split = assign_split(cluster_id, splits, when_of.get(cluster_id))
-        plan = buckets.setdefault(bucket, BucketPlan())
-        plan.positions.append(pos)
-        plan.cluster_ids.append(cluster_id)
-        plan.splits.append(split)
-        counts[split] += 1
+    bucket_of_row = kept.column("_bucket").to_numpy()
+    positions = kept.column("_pos").combine_chunks()
+    # Rows are in id order and buckets are id ranges, so each bucket is one run of rows.
+    starts = np.flatnonzero(np.r_[True, bucket_of_row[1:] != bucket_of_row[:-1]]) if len(bucket_of_row) else []
+    for start, end in zip(starts, [*starts[1:], len(bucket_of_row)]):
+        start, end = int(start), int(end)
+        buckets[int(bucket_of_row[start])] = BucketPlan(
+            positions=positions.slice(start, end - start),
+            cluster_ids=cluster_ids.slice(start, end - start),
+            splits=names.take(pa.array(codes[start:end])),
+        )
     return Plan(buckets=buckets, split_counts=counts, taken_down=taken_down)

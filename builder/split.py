@@ -7,6 +7,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from builder.records import SPLITS, SplitName
 
 
@@ -60,3 +64,28 @@ def assign_split(key: str, config: SplitConfig, when: dt.datetime | None = None)
     if value < first:
         return SPLITS[0]
     return SPLITS[1] if value < second else SPLITS[2]
+
+
+def split_codes(keys: pa.Array, config: SplitConfig, when: pa.Array | None = None) -> np.ndarray:
+    """assign_split over a column: the index into SPLITS of each key's split.
+
+    Time mode works on the `when` column with Arrow kernels; hash mode hashes each key (the
+    same SHA-256 as assign_split) and compares the values with the thresholds in numpy."""
+    if config.mode == "time":
+        assert config.train_before is not None and config.test_from is not None and when is not None
+        days = pc.cast(when, pa.date32())
+        train = pc.fill_null(pc.less(days, pa.scalar(config.train_before, pa.date32())), True)
+        test = pc.fill_null(pc.greater_equal(days, pa.scalar(config.test_from, pa.date32())), False)
+        codes = np.where(train.to_numpy(zero_copy_only=False), 0,
+                         np.where(test.to_numpy(zero_copy_only=False), 2, 1))
+        return codes.astype(np.int8)
+    prefix = f"{config.salt}\0".encode()
+    values = np.fromiter(
+        (int.from_bytes(hashlib.sha256(prefix + key.encode()).digest()[:8], "big") for key in keys.to_pylist()),
+        dtype=np.uint64, count=len(keys),
+    )
+    first, second = config.thresholds
+    # A threshold of 2**64 (a fraction of 1) is above every value; numpy needs it as a float-free compare.
+    below_first = values < np.uint64(first) if first < (1 << 64) else np.ones(len(values), dtype=bool)
+    below_second = values < np.uint64(second) if second < (1 << 64) else np.ones(len(values), dtype=bool)
+    return np.where(below_first, 0, np.where(below_second, 1, 2)).astype(np.int8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -118,7 +119,7 @@ def _counts(values: pa.Array | pa.ChunkedArray) -> dict:
 
 
 def _bin(length: int) -> str:
-    for low, high in zip(LENGTH_EDGES, LENGTH_EDGES[1:]):
+    for low, high in itertools.pairwise(LENGTH_EDGES):
         if length < high:
             return f"{low:,}–{high - 1:,}"
     return f"≥{LENGTH_EDGES[-1]:,}"

@@ -12,7 +12,6 @@ import pyarrow.parquet as pq
 
 from builder.config import OutputConfig
 from builder.plan import Plan
-from builder.records import SPLITS
 from builder.schema import article_arrow_schema
 from builder.stage import StagingArea
 
@@ -103,11 +102,11 @@ def write_splits(
     names = schema.names
     for bucket in staging.buckets:
         chosen = plan.buckets.get(bucket)
-        if chosen is None or not chosen.positions:
+        if chosen is None or not len(chosen.positions):
             continue
-        table = staging.read(bucket).take(pa.array(chosen.positions, pa.int64())).select(names)
-        table = table.set_column(names.index("cluster_id"), "cluster_id", pa.array(chosen.cluster_ids, pa.string()))
-        splits = pa.array(chosen.splits, pa.string())
+        table = staging.read(bucket).take(chosen.positions).select(names)
+        table = table.set_column(names.index("cluster_id"), "cluster_id", chosen.cluster_ids)
+        splits = chosen.splits
         order = pc.sort_indices(table, [("id", "ascending")])
         table, splits = table.take(order), splits.take(order)
         for split, writer in writers.items():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -6,7 +6,8 @@ import datetime as dt
 import random
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builder.dates import parse_published, resolve_dateline_date
 from builder.normalize import normalize, repair_mojibake, split_authors, split_glued

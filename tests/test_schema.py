@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
+from jsonschema import Draft202012Validator
 
 from builder.records import Article
-from builder.schema import ARTICLE_SCHEMA_PATH, RAW_SCHEMA_PATH, article_arrow_schema, article_features, article_json_schema, render_json
-from jsonschema import Draft202012Validator
+from builder.schema import (
+    ARTICLE_SCHEMA_PATH,
+    RAW_SCHEMA_PATH,
+    article_arrow_schema,
+    article_features,
+    article_json_schema,
+    render_json,
+)
 
 
 def test_checked_in_article_schema_matches_model() -> None:

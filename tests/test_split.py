@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from builder.split import SplitConfig, assign_split
 
@@ -42,3 +43,23 @@ def test_salt_changes_assignment() -> None:
 def test_bad_fractions_are_refused() -> None:
     with pytest.raises(ValueError):
         SplitConfig(train=0.9, validation=0.2, test=0.1)
+
+
+def test_split_codes_equal_assign_split_in_both_modes() -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from builder.records import SPLITS
+    from builder.split import split_codes
+
+    keys = [f"id-{i}" for i in range(3000)] + ["", "ünïcode", "a\0b"]
+    for config in (SplitConfig(), SplitConfig(salt="other"), SplitConfig(train=1.0, validation=0.0, test=0.0),
+                   SplitConfig(train=0.0, validation=0.0, test=1.0), SplitConfig(train=0.5, validation=0.5, test=0.0)):
+        codes = split_codes(pa.array(keys), config)
+        assert [SPLITS[c] for c in codes] == [assign_split(k, config) for k in keys]
+    timed = SplitConfig(mode="time", train_before=dt.date(2022, 1, 1), test_from=dt.date(2023, 1, 1))
+    whens = [None, dt.datetime(2021, 12, 31, 23, 59, tzinfo=dt.UTC), dt.datetime(2022, 1, 1, tzinfo=dt.UTC),
+             dt.datetime(2022, 12, 31, 23, 59, 59, tzinfo=dt.UTC), dt.datetime(2023, 1, 1, tzinfo=dt.UTC)]
+    codes = split_codes(pa.array(["k"] * len(whens)), timed, pa.array(whens, pa.timestamp("us", tz="UTC")))
+    assert [SPLITS[c] for c in codes] == [assign_split("k", timed, w) for w in whens]

@@ -19,7 +19,10 @@ def _unit(data: bytes | dict) -> RawUnit:
     return RawUnit(source="x.jsonl", line=1, data=raw)
 
 
-def _reject(data: bytes | dict, limits: Limits = Limits()) -> Rejected:
+DEFAULT_LIMITS = Limits()
+
+
+def _reject(data: bytes | dict, limits: Limits = DEFAULT_LIMITS) -> Rejected:
     with pytest.raises(Rejected) as info:
         validate_unit(_unit(data), limits)
     return info.value
