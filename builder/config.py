@@ -43,7 +43,7 @@ class Config:
     splits: SplitConfig = field(default_factory=SplitConfig)
     limits: Limits = field(default_factory=Limits)
     output: OutputConfig = field(default_factory=OutputConfig)
-    batch_rows: int = 2_000
+    batch_rows: int = 500
     near_duplicates: NearDupConfig = field(default_factory=NearDupConfig)
     takedowns: Path | None = None
     # Citation metadata: never taken from the wall clock, so a rebuild cites the same release.
@@ -107,7 +107,7 @@ def load_config(path: Path) -> Config:
         splits=_section(data, "splits", SplitConfig, path),
         limits=_section(data, "limits", Limits, path),
         output=_section(data, "output", OutputConfig, path),
-        batch_rows=int(data.get("batch_rows", 2_000)),
+        batch_rows=int(data.get("batch_rows", 500)),
         near_duplicates=_section(data, "near_duplicates", NearDupConfig, path),
         takedowns=(path.parent / data["takedowns"]) if data.get("takedowns") else None,
         release_date=release_date,
