@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import warnings
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +39,7 @@ def _parse(text: str, default: dt.datetime) -> dt.datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_published(text: str, timezone: str | None) -> tuple[dt.datetime | None, str | None]:
     """(UTC time, how its zone was known) for a published date as shown, or (None, None).
 
@@ -90,6 +92,13 @@ def parse_rfc3339(text: str) -> dt.datetime:
 
 def resolve_dateline_date(text: str, published: dt.datetime | None) -> dt.date | None:
     """A dateline's 'Nov. 24' as a date: the year comes from the published date, never guessed."""
+    # Only the published date (not its time) can change the answer, so answers are shared.
+    return _dateline_date(text, published.replace(tzinfo=None).date() if published is not None else None)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _dateline_date(text: str, day: dt.date | None) -> dt.date | None:
+    published = dt.datetime(day.year, day.month, day.day) if day is not None else None
     if published is None:
         a, b = _parse(text, _DEFAULT_A), _parse(text, _DEFAULT_B)
         if a and b and (a.year, a.month, a.day) == (b.year, b.month, b.day):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -21,6 +22,72 @@ _MAX_HEADLINE = 300
 _MAX_CAPTION = 800
 _CREDIT_TAIL = 160
 _BYLINE_WINDOW = 4
+
+
+_GROUP_NAME = re.compile(r"(?<!\\)\(\?P<[^\W\d]\w*>")
+# Backreferences and conditionals refer to groups; inline global flags must stay at the start.
+_NOT_JOINABLE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]|\(\?[aiLmsux]+\)")
+
+
+def _parsed(pattern: re.Pattern[str]) -> list | None:
+    """The top-level items of a pattern as `re` parses it, or None if this Python's parser
+    cannot be asked (it is internal to `re`); then no shortcut is taken."""
+    try:
+        from re import _parser
+
+        return list(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - any failure only means: no shortcut
+        return None
+
+
+def _anchored_at_start(pattern: re.Pattern[str]) -> bool:
+    """The pattern text starts with a top-level `^` (no top-level alternative escapes it)."""
+    from re import _constants
+
+    items = _parsed(pattern)
+    return (pattern.pattern.startswith("^") and not pattern.flags & re.MULTILINE and bool(items)
+            and items[0] == (_constants.AT, _constants.AT_BEGINNING))
+
+
+@functools.lru_cache(maxsize=1024)
+def last_char(pattern: re.Pattern[str]) -> str | None:
+    """The character every match ends with, in a string without line breaks, when the pattern
+    ends with a literal character and then `$`; else None."""
+    from re import _constants
+
+    items = _parsed(pattern)
+    if not items or len(items) < 2 or pattern.flags & (re.IGNORECASE | re.MULTILINE):
+        return None
+    (op, value), end = items[-2], items[-1]
+    if op is _constants.LITERAL and end in ((_constants.AT, _constants.AT_END), (_constants.AT, _constants.AT_END_STRING)):
+        return chr(value)
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def any_of(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One regex that matches somewhere in a string exactly when one of `patterns` does: their
+    union, with group names dropped (so they cannot clash). When every pattern starts with a
+    top-level `^`, the union is anchored once, so it is tried at the start only. None when the
+    patterns cannot be joined with certainty; the caller then just tries each pattern."""
+    if len(patterns) < 2 or len({p.flags for p in patterns}) != 1 or patterns[0].flags & re.VERBOSE:
+        return None
+    parts = []
+    for p in patterns:
+        if _NOT_JOINABLE.search(p.pattern):
+            return None
+        text, renamed = _GROUP_NAME.subn("(?:", p.pattern)
+        try:
+            plain = re.compile(text, p.flags)
+        except re.error:
+            return None
+        # Every named group, and nothing else, lost its name: the language matched is unchanged.
+        if renamed != len(p.groupindex) or plain.groupindex or plain.groups != p.groups - renamed:
+            return None
+        parts.append(text)
+    if all(_anchored_at_start(p) for p in patterns):
+        return re.compile("^(?:" + "|".join(f"(?:{text[1:]})" for text in parts) + ")", patterns[0].flags)
+    return re.compile("|".join(f"(?:{text})" for text in parts), patterns[0].flags)
 
 
 class NormalizeError(ValueError):
@@ -140,14 +207,17 @@ def _headline(page: _Page, title: str | None, not_headlines: tuple[re.Pattern[st
 def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]:
     images: list[Image] = []
     seen: set[tuple[str, str | None]] = set()
+    # A pattern that must end with a given character is skipped for paragraphs ending otherwise.
+    ends = [(p, last_char(p)) for p in patterns]
     i = 0
     while i < len(page.paras):
         para = page.paras[i]
         match = None
-        if len(para) <= _MAX_CAPTION and "\n" not in para:
+        if para and len(para) <= _MAX_CAPTION and "\n" not in para:
             # Credit patterns are anchored at the paragraph's end: search only its tail.
             offset = max(0, len(para) - _CREDIT_TAIL)
-            match = next((m for p in patterns if (m := p.search(para, offset))), None)
+            last = para[-1]
+            match = next((m for p, end in ends if (end is None or end == last) and (m := p.search(para, offset))), None)
         if match is None or not para[: match.start()].strip():
             i += 1
             continue
@@ -162,8 +232,12 @@ def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]
 
 
 def _boilerplate(page: _Page, rules: tuple) -> None:
+    gate = any_of(tuple(r.pattern for r in rules))
     i = 0
     while i < len(page.paras):
+        if gate is not None and not gate.search(page.paras[i]):
+            i += 1
+            continue
         rule = next((r for r in rules if r.pattern.search(page.paras[i])), None)
         if rule is None:
             i += 1

@@ -1,0 +1,114 @@
+"""The joined rule regexes the normalizer tries first ("gates") match exactly when one of the
+rules does, so skipping a paragraph the gate rejects never changes an article."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from builder.normalize import any_of
+from builder.outlets import load_registry
+from builder.text import clean_text, paragraphs
+from tests.synthetic import make_article
+
+PAGES = Path(__file__).parent / "outlet_pages"
+SEED = Path(__file__).resolve().parents[1] / "raw"
+# Endings and openings that rules look for, glued to ordinary paragraphs to make near misses.
+AFFIXES = [" (AP Photo/Evan Vucci, File)", " (Getty Images)", " Photo: VCG", " (Reuters)", "(PA Wire)",
+           "Read more: ", "ADVERTISEMENT", "Follow us on Twitter", "Copyright 2024 All Rights Reserved.",
+           "Published On 24 Nov 2026", "(Reporting by Jane Doe; Editing by John Roe)", "By JANE DOE",
+           "This article can also be accessed at the following alternate addresses:", ")", "(", " ", "\n"]
+
+
+def _texts() -> list[str]:
+    rng = random.Random(17)
+    paras: list[str] = []
+    for path in [*sorted(PAGES.glob("*.txt")), *sorted(SEED.glob("*.txt"))]:
+        paras += paragraphs(clean_text(path.read_text(encoding="utf-8")))
+    for i in range(60):
+        paras += paragraphs(clean_text(make_article(rng, i)["text"]))
+    mutated = []
+    for para in paras:
+        affix = rng.choice(AFFIXES)
+        mutated.append(rng.choice([para + affix, affix + para, para[: rng.randint(0, len(para))] + affix]))
+    return paras + mutated
+
+
+def _rule_sets() -> list[tuple[str, tuple[re.Pattern[str], ...]]]:
+    registry = load_registry()
+    generic = registry.generic.rules
+    outlets = registry.outlets.values() if isinstance(registry.outlets, dict) else registry.outlets
+    sets = [("generic boilerplate", tuple(r.pattern for r in generic.boilerplate)),
+            ("generic captions", generic.caption_credits)]
+    for o in outlets:
+        sets.append((f"{o.slug} boilerplate", tuple(r.pattern for r in o.rules.boilerplate + generic.boilerplate)))
+        sets.append((f"{o.slug} captions", o.rules.caption_credits + generic.caption_credits))
+    return sets
+
+
+def test_every_registry_rule_set_has_a_gate_that_agrees_with_its_rules() -> None:
+    texts = _texts()
+    for name, patterns in _rule_sets():
+        if len(patterns) < 2:
+            continue
+        gate = any_of(patterns)
+        assert gate is not None, f"{name}: rules could not be joined; the normalizer would be slow"
+        for text in texts:
+            for offset in (0, max(0, len(text) - 160)):
+                expected = any(p.search(text, offset) for p in patterns)
+                assert bool(gate.search(text, offset)) == expected, (name, text[:80], offset)
+
+
+@pytest.mark.parametrize("patterns", [
+    (r"(a)\1", r"b"),  # backreference
+    (r"(?P<x>a)(?P=x)", r"b"),  # named backreference
+    (r"(?P<x>a)?(?(x)b|c)", r"d"),  # conditional
+    (r"(?i)abc", r"d"),  # global inline flag
+    (r"[(?P<x>]", r"d"),  # "(?P<" inside a class is not a group
+    (r"\\(?P<x>a)", r"d"),  # escaped backslash, then a real group: still joined only if exact
+])
+def test_patterns_that_cannot_be_joined_for_certain_get_no_gate_or_an_exact_one(patterns) -> None:
+    compiled = tuple(re.compile(p) for p in patterns)
+    gate = any_of(compiled)
+    if gate is not None:
+        for text in ["a", "aa", "b", "d", "c", "abc", "ABC", "\\a", "(?P<x>", "x>", "P", "ab", "<"]:
+            assert bool(gate.search(text)) == any(p.search(text) for p in compiled), text
+
+
+def test_named_groups_in_several_rules_are_joined() -> None:
+    gate = any_of((re.compile(r"\((?P<credit>AP Photo)\)$"), re.compile(r"Photo: (?P<credit>\w+)$")))
+    assert gate is not None and gate.search("x (AP Photo)") and gate.search("y Photo: VCG") and not gate.search("z")
+
+
+def test_last_char_shortcut_never_skips_a_match() -> None:
+    """A caption rule skipped because the paragraph ends with another character could not
+    have matched it."""
+    from builder.normalize import last_char
+
+    texts = [t for t in _texts() if t and "\n" not in t]
+    shortcuts = 0
+    for name, patterns in _rule_sets():
+        if not name.endswith("captions"):
+            continue
+        for pattern in patterns:
+            end = last_char(pattern)
+            if end is None:
+                continue
+            shortcuts += 1
+            for text in texts:
+                if pattern.search(text, max(0, len(text) - 160)):
+                    assert text[-1] == end, (name, pattern.pattern, text[-80:])
+    assert shortcuts > 0
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"\((?P<credit>AP Photo)\)$", ")"), (r"x\Z", "x"), (r"(?i)x$", None), (r"x$|y", None), (r"x\)?$", None),
+    (r"(?m)x$", None), (r"x", None), (r"[)]$", ")"), (r"[)x]$", None),
+])
+def test_last_char(pattern: str, expected: str | None) -> None:
+    from builder.normalize import last_char
+
+    assert last_char(re.compile(pattern)) == expected
