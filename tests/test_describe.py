@@ -316,8 +316,8 @@ def _repo_config_without_release_date(tmp_path: Path):
 def test_bibtex_entry(tmp_path: Path) -> None:
     config = _repo_config_without_release_date(tmp_path)
     entry = render_bibtex(config)
-    assert entry.startswith("@misc{news_corpus_sample_0_1_0,") and entry.endswith("}")
-    assert "version = {0.1.0}" in entry and "year" not in entry
+    assert entry.startswith("@misc{news_corpus_sample_0_1_1,") and entry.endswith("}")
+    assert "version = {0.1.1}" in entry and "year" not in entry
     assert entry.count("{") == entry.count("}")
 
 
