@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -118,24 +119,28 @@ class FileCache:
     def _entry(self, rel: str, sha256: str) -> Path:
         return self.root / hashlib.sha256(f"{rel}\0{sha256}".encode()).hexdigest()
 
-    def lookup(self, rel: str, path: Path) -> tuple[str, list[pa.RecordBatch], list[Quarantined]] | None:
-        """(file sha256, staged batches, quarantine) of a file seen before, else None (and the
-        file's results will be recorded as they come)."""
+    def lookup(self, rel: str, path: Path, schema: pa.Schema) -> tuple[str, Path, list[list[int]], list[Quarantined]] | None:
+        """(file sha256, rows file, [[bucket, batch index, rows], ...], quarantine) of a file seen
+        before, else None (and the file's results will be recorded as they come). The rows are
+        not read here: the staging area reads each bucket's batches from the entry when needed."""
         sha = file_sha256(path)
         entry = self._entry(rel, sha)
+        rows_file = entry / "rows.arrow"
         try:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-            batches = []
-            for name in meta["pieces"]:
-                with pa.OSFile(str(entry / name)) as source:
-                    batches.extend(pa.ipc.open_file(source).read_all().to_batches())
+            layout = [[int(b), int(i), int(n)] for b, i, n in meta["layout"]]
+            if layout:
+                with pa.OSFile(str(rows_file)) as source:
+                    reader = pa.ipc.open_file(source)
+                    if not reader.schema.equals(schema) or reader.num_record_batches != len(layout):
+                        raise ValueError("entry does not match the staging schema")
             quarantined = [Quarantined(file=rel, **q) for q in meta["quarantined"]]
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
             self.misses += 1
             self._wanted[rel] = sha
             return None
-        self.hits += sum(b.num_rows for b in batches) + len(quarantined)  # records, as RecordCache counts
-        return sha, batches, quarantined
+        self.hits += sum(n for _, _, n in layout) + len(quarantined)  # records, as RecordCache counts
+        return sha, rows_file, layout, quarantined
 
     def file_read(self, rel: str, sha256: str) -> None:
         self._read[rel] = sha256
@@ -167,12 +172,8 @@ class FileCache:
             if entry.exists():
                 continue
             staging = Path(tempfile.mkdtemp(prefix="entry-", dir=self._work))
-            names = []
-            for i, piece in enumerate(self._pieces.get(rel, [])):
-                name = f"piece-{i:06d}.arrow"
-                os.replace(piece, staging / name)
-                names.append(name)
-            meta = {"pieces": names, "quarantined": self._quarantined.get(rel, [])}
+            layout = _rebucket(self._pieces.get(rel, []), staging / "rows.arrow")
+            meta = {"layout": layout, "quarantined": self._quarantined.get(rel, [])}
             (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             try:
                 os.rename(staging, entry)
@@ -181,3 +182,46 @@ class FileCache:
 
     def close(self) -> None:
         shutil.rmtree(self._work, ignore_errors=True)
+
+
+# Rows of a file held before its bucket batches are written to the entry.
+_REBUCKET_BYTES = 32 << 20
+
+
+def _rebucket(pieces: list[Path], target: Path) -> list[list[int]]:
+    """Write a file's staged pieces (in chunk order) as batches of one bucket each into one
+    Arrow file; [[bucket, batch index, rows], ...]. Memory: at most ~32 MiB of rows."""
+    from builder.stage import buckets_of
+
+    layout: list[list[int]] = []
+    if not pieces:
+        return layout
+    pending: dict[int, list[pa.RecordBatch]] = {}
+    held = 0
+    with pa.OSFile(str(target), "wb") as sink:
+        writer = None
+        for piece in pieces:
+            with pa.OSFile(str(piece)) as source:
+                table = pa.ipc.open_file(source).read_all()
+            piece.unlink()
+            if writer is None:
+                writer = pa.ipc.new_file(sink, table.schema)
+            buckets = buckets_of(table.column("id").combine_chunks()).to_numpy()
+            for bucket in np.unique(buckets):
+                part = table.filter(pa.array(buckets == bucket)).combine_chunks().to_batches()
+                pending.setdefault(int(bucket), []).extend(part)
+            held += table.nbytes
+            if held >= _REBUCKET_BYTES:
+                _flush(writer, pending, layout)
+                held = 0
+        _flush(writer, pending, layout)
+        writer.close()
+    return layout
+
+
+def _flush(writer, pending: dict[int, list[pa.RecordBatch]], layout: list[list[int]]) -> None:
+    for bucket in sorted(pending):
+        batch = pa.concat_batches(pending[bucket])
+        writer.write_batch(batch)
+        layout.append([bucket, len(layout), batch.num_rows])
+    pending.clear()

@@ -168,7 +168,7 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
     # Wall-clock time only feeds the progress line, never a file of the release.
     started = time.monotonic()
 
-    def take(result: ChunkResult, from_file_cache: bool = False) -> None:
+    def take(result: ChunkResult) -> None:
         nonlocal read
         batch, rejected, entries = result
         staging.add(batch)
@@ -176,22 +176,25 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
         read += batch.num_rows + len(rejected)
         if entries and record_cache is not None:
             record_cache.put_many(entries)
-        if file_cache is not None and not from_file_cache:
+        if file_cache is not None:
             file_cache.observe(batch, rejected)
         elapsed = max(time.monotonic() - started, 1e-9)
         hits = f", {record_cache.hits + file_cache.hits} from cache" if record_cache and file_cache else ""
         progress(f"[read/normalize] {read:,} records, {read / elapsed:,.0f}/s, {len(quarantined):,} quarantined{hits}")
 
     def skip_file(rel: str, path: Path) -> bool:
-        """A file the cache holds whole: its rows go straight to staging, unread."""
+        """A file the cache holds whole: its rows join staging where they lie, unread."""
+        nonlocal read
         assert file_cache is not None
-        found = file_cache.lookup(rel, path)
+        found = file_cache.lookup(rel, path, staging.schema)
         if found is None:
             return False
-        sha, batches, rejected = found
+        sha, rows_file, layout, rejected = found
         raw_digests[rel] = sha
-        for i, batch in enumerate(batches or [pa.RecordBatch.from_pylist([], schema=staging.schema)]):
-            take((batch, rejected if i == 0 else [], []), from_file_cache=True)
+        for bucket, index, _ in layout:
+            staging.attach(bucket, rows_file, index)
+        quarantined.extend(rejected)
+        read += sum(rows for _, _, rows in layout) + len(rejected)
         return True
 
     def file_read(rel: str, sha: str) -> None:

@@ -63,6 +63,8 @@ class StagingArea:
         directory.mkdir(parents=True, exist_ok=True)
         self.schema = staging_schema()
         self._writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+        # Batches kept elsewhere (the incremental cache) that belong to a bucket: (file, index).
+        self._attached: dict[int, list[tuple[Path, int]]] = {}
         self.quarantined: list[Quarantined] = []
 
     def path(self, bucket: int) -> Path:
@@ -84,6 +86,10 @@ class StagingArea:
             self._writer(bucket).write_batch(batch.slice(start, end - start))
             start = end
 
+    def attach(self, bucket: int, path: Path, index: int) -> None:
+        """Count batch `index` of the Arrow file at `path` as rows of `bucket`, without copying it."""
+        self._attached.setdefault(bucket, []).append((path, index))
+
     def _writer(self, bucket: int) -> pa.ipc.RecordBatchFileWriter:
         writer = self._writers.get(bucket)
         if writer is None:
@@ -97,13 +103,24 @@ class StagingArea:
 
     @property
     def buckets(self) -> list[int]:
-        return sorted(self._writers)
+        return sorted(set(self._writers) | set(self._attached))
 
     def read(self, bucket: int, columns: list[str] | None = None) -> pa.Table:
         """One bucket, read into memory (not memory-mapped: mapped pages of every bucket would
-        count against the process's resident memory for as long as any slice of them lives)."""
-        with pa.OSFile(str(self.path(bucket))) as source:
-            table = pa.ipc.open_file(source).read_all()
+        count against the process's resident memory for as long as any slice of them lives):
+        its own file, then its attached batches, always in the same order."""
+        tables = []
+        if bucket in self._writers:
+            with pa.OSFile(str(self.path(bucket))) as source:
+                tables.append(pa.ipc.open_file(source).read_all())
+        attached: dict[Path, list[int]] = {}
+        for path, index in self._attached.get(bucket, []):
+            attached.setdefault(path, []).append(index)
+        for path, indices in attached.items():
+            with pa.OSFile(str(path)) as source:
+                reader = pa.ipc.open_file(source)
+                tables.append(pa.Table.from_batches([reader.get_batch(i) for i in indices], schema=self.schema))
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         if columns:
             # A compact copy, so the rest of the bucket's buffers are freed at once.
             table = table.select(columns).combine_chunks()

@@ -28,7 +28,7 @@ def clean_text(text: str) -> str:
     text = _SPACE_RE.sub(" ", text)
     text = _INVISIBLE_RE.sub("", text)
     text = _CONTROL.sub("", text)
-    lines = (_RUNS.sub(" ", line).strip() for line in text.split("\n"))
+    lines = ((_RUNS.sub(" ", line) if "  " in line else line).strip() for line in text.split("\n"))
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
