@@ -31,8 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="who runs the per-record stages: local processes, or a Dask cluster")
-    b.add_argument("--cache", type=Path, help="directory of the incremental cache: records already processed "
-                   "with the same builder, normalizer, registry and limits are not processed again")
+    b.add_argument("--cache", type=Path, help="directory of the incremental cache: unchanged JSONL files are not "
+                   "read again, and records already processed with the same builder, normalizer, registry and "
+                   "limits are not processed again")
     b.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster of --workers processes)")
 
     s = sub.add_parser("schema", help="write schema/article.schema.json from the published model")
