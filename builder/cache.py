@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import tempfile
 from collections.abc import Iterable
@@ -113,7 +114,8 @@ class FileCache:
         self._read: dict[str, str] = {}  # rel -> file sha256 of the bytes the reader consumed
         self._pieces: dict[str, list[Path]] = {}
         self._quarantined: dict[str, list[dict]] = {}
-        self._work = Path(tempfile.mkdtemp(prefix="pending-", dir=self.root))
+        _remove_abandoned(self.root)
+        self._work = Path(tempfile.mkdtemp(prefix=f"{_pending_prefix()}{os.getpid()}-", dir=self.root))
         self._seq = 0
 
     def _entry(self, rel: str, sha256: str) -> Path:
@@ -182,6 +184,27 @@ class FileCache:
 
     def close(self) -> None:
         shutil.rmtree(self._work, ignore_errors=True)
+
+
+def _pending_prefix() -> str:
+    # The host is in the name because a cache directory may be shared between machines.
+    return f"pending-{socket.gethostname().replace('-', '_')}-"
+
+
+def _remove_abandoned(root: Path) -> None:
+    """Delete work directories left by builds on this host that were killed (their process is
+    gone); those of running builds, and of other hosts, are left alone."""
+    prefix = _pending_prefix()
+    for path in root.glob(f"{prefix}*"):
+        pid = path.name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:  # alive, owned by another user
+            pass
 
 
 # Rows of a file held before its bucket batches are written to the entry.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
 import shutil
 from pathlib import Path
@@ -119,3 +120,29 @@ def test_cache_entries_written_in_many_small_batches_rebuild_the_same(tmp_path: 
     build(tmp_path / "raw", tmp_path / "cached", config, cache=tmp_path / "cache")
     build(tmp_path / "raw", tmp_path / "clean", config)
     assert release_bytes(tmp_path / "cached") == release_bytes(tmp_path / "clean")
+
+
+def test_work_left_by_a_killed_build_is_removed(tmp_path: Path, config_file: Path) -> None:
+    """A build killed mid-way leaves its pending directory; the next build on this host removes
+    it when its process is gone, and leaves a live build's alone."""
+    import subprocess
+    import sys
+
+    from builder.cache import FileCache, _pending_prefix
+    from builder.engine import StageConfig
+
+    write_corpus(tmp_path / "raw", 5, seed=27)
+    config = load_config(config_file)
+    build(tmp_path / "raw", tmp_path / "a", config, cache=tmp_path / "cache")
+    [root] = list((tmp_path / "cache").glob("files-*"))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    abandoned = root / f"{_pending_prefix()}{dead}-x"
+    (abandoned / "entry-y").mkdir(parents=True)
+    live = root / f"{_pending_prefix()}{os.getpid()}-z"
+    live.mkdir()
+    other_host = root / "pending-otherhost-1-w"
+    other_host.mkdir()
+    cache = FileCache(tmp_path / "cache", StageConfig(limits=config.limits, near_duplicates=config.near_duplicates))
+    cache.close()
+    assert not abandoned.exists() and live.exists() and other_host.exists()
