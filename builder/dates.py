@@ -40,6 +40,32 @@ def _parse(text: str, default: dt.datetime) -> dt.datetime | None:
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def _parse_both(text: str, first: dt.datetime, second: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(_parse(text, first), _parse(text, second)), tokenizing the text once: the steps of
+    dateutil's parser.parse() after its own _parse(), run for each default. Where this
+    dateutil lacks those steps, the public parse() is called twice."""
+    parser = getattr(dateparser, "DEFAULTPARSER", None)
+    steps = [getattr(parser, name, None) for name in ("_parse", "_build_naive", "_build_tzaware")]
+    if not all(steps):
+        return _parse(text, first), _parse(text, second)
+    tokenize, build_naive, build_tzaware = steps
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res, _ = tokenize(text, fuzzy=False)
+        except (ValueError, OverflowError, TypeError):
+            return None, None
+        if res is None or len(res) == 0:
+            return None, None
+        built: list[dt.datetime | None] = []
+        for default in (first, second):
+            try:
+                built.append(build_tzaware(build_naive(res, default), res, _TZINFOS))
+            except (ValueError, OverflowError, TypeError):
+                built.append(None)
+    return built[0], built[1]
+
+
 def parse_published(text: str, timezone: str | None) -> tuple[dt.datetime | None, str | None]:
     """(UTC time, how its zone was known) for a published date as shown, or (None, None).
 
@@ -53,7 +79,7 @@ def parse_published(text: str, timezone: str | None) -> tuple[dt.datetime | None
     iso = _iso(text)
     if iso is not None:
         return iso
-    a, b = _parse(text, _DEFAULT_A), _parse(text, _DEFAULT_B)
+    a, b = _parse_both(text, _DEFAULT_A, _DEFAULT_B)
     if a is None or b is None:
         return None, None
     if (a.year, a.month, a.day) != (b.year, b.month, b.day):
@@ -100,12 +126,12 @@ def resolve_dateline_date(text: str, published: dt.datetime | None) -> dt.date |
 def _dateline_date(text: str, day: dt.date | None) -> dt.date | None:
     published = dt.datetime(day.year, day.month, day.day) if day is not None else None
     if published is None:
-        a, b = _parse(text, _DEFAULT_A), _parse(text, _DEFAULT_B)
+        a, b = _parse_both(text, _DEFAULT_A, _DEFAULT_B)
         if a and b and (a.year, a.month, a.day) == (b.year, b.month, b.day):
             return a.date()
         return None
     ref = published.replace(tzinfo=None)
-    a, b = _parse(text, ref), _parse(text, ref.replace(day=1) if ref.day != 1 else ref.replace(day=2))
+    a, b = _parse_both(text, ref, ref.replace(day=1) if ref.day != 1 else ref.replace(day=2))
     if a is None or b is None or (a.month, a.day) != (b.month, b.day):
         return None
     value = a.date()
