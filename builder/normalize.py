@@ -64,6 +64,22 @@ def last_char(pattern: re.Pattern[str]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
+def required_text(pattern: re.Pattern[str]) -> str | None:
+    """The longest run of literal characters at the pattern's top level (two or more): every
+    match contains it, so a string without it cannot match. None when there is none."""
+    from re import _constants
+
+    items = _parsed(pattern)
+    if not items or pattern.flags & re.IGNORECASE:
+        return None
+    best, run = "", ""
+    for op, value in items:
+        run = run + chr(value) if op is _constants.LITERAL else ""
+        best = max(best, run, key=len)
+    return best if len(best) >= 2 else None
+
+
 @functools.lru_cache(maxsize=512)
 def any_of(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
     """One regex that matches somewhere in a string exactly when one of `patterns` does: their
@@ -207,8 +223,9 @@ def _headline(page: _Page, title: str | None, not_headlines: tuple[re.Pattern[st
 def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]:
     images: list[Image] = []
     seen: set[tuple[str, str | None]] = set()
-    # A pattern that must end with a given character is skipped for paragraphs ending otherwise.
-    ends = [(p, last_char(p)) for p in patterns]
+    # A pattern that must end with a given character, or contain a given text, is skipped for
+    # paragraphs that end otherwise or do not hold that text.
+    ends = [(p, last_char(p), required_text(p)) for p in patterns]
     i = 0
     while i < len(page.paras):
         para = page.paras[i]
@@ -217,7 +234,8 @@ def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]
             # Credit patterns are anchored at the paragraph's end: search only its tail.
             offset = max(0, len(para) - _CREDIT_TAIL)
             last = para[-1]
-            match = next((m for p, end in ends if (end is None or end == last) and (m := p.search(para, offset))), None)
+            match = next((m for p, end, text in ends if (end is None or end == last)
+                          and (text is None or para.find(text, offset) >= 0) and (m := p.search(para, offset))), None)
         if match is None or not para[: match.start()].strip():
             i += 1
             continue

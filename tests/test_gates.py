@@ -112,3 +112,31 @@ def test_last_char(pattern: str, expected: str | None) -> None:
     from builder.normalize import last_char
 
     assert last_char(re.compile(pattern)) == expected
+
+
+def test_required_text_shortcut_never_skips_a_match() -> None:
+    from builder.normalize import required_text
+
+    texts = _texts()
+    shortcuts = 0
+    for name, patterns in _rule_sets():
+        for pattern in patterns:
+            needed = required_text(pattern)
+            if needed is None:
+                continue
+            shortcuts += 1
+            for text in texts:
+                for offset in (0, max(0, len(text) - 160)):
+                    if pattern.search(text, offset):
+                        assert text.find(needed, offset) >= 0, (name, pattern.pattern, text[-80:])
+    assert shortcuts > 0
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"\s+Photo:\s*(?P<credit>\w+)$", "Photo:"), (r"ab|cd", None), (r"(?i)Photo:", None), (r"a", None),
+    (r"x(?:Photo)yz", "xPhotoyz"), (r"Getty Images\)$", "Getty Images)"), (r"ab?c", None), (r"abc*d", "ab"),
+])
+def test_required_text(pattern: str, expected: str | None) -> None:
+    from builder.normalize import required_text
+
+    assert required_text(re.compile(pattern)) == expected
