@@ -83,25 +83,35 @@ def test_named_groups_in_several_rules_are_joined() -> None:
     assert gate is not None and gate.search("x (AP Photo)") and gate.search("y Photo: VCG") and not gate.search("z")
 
 
-def test_last_char_shortcut_never_skips_a_match() -> None:
-    """A caption rule skipped because the paragraph ends with another character could not
-    have matched it."""
-    from builder.normalize import last_char
+def _last_char_holds(text: str, offset: int, end: str) -> bool:
+    return "\n" in text or text[-1:] == end  # captions are searched only in one-line paragraphs
 
-    texts = [t for t in _texts() if t and "\n" not in t]
-    shortcuts = 0
+
+def _required_text_holds(text: str, offset: int, needed: str) -> bool:
+    return text.find(needed, offset) >= 0
+
+
+@pytest.mark.parametrize(("shortcut", "holds"), [("last_char", _last_char_holds),
+                                                 ("required_text", _required_text_holds)])
+def test_rule_shortcuts_never_skip_a_match(shortcut: str, holds) -> None:
+    """A rule skipped because the paragraph ends with another character, or lacks the rule's
+    literal text, could not have matched it."""
+    import builder.normalize
+
+    derive = getattr(builder.normalize, shortcut)
+    texts = _texts()
+    used = 0
     for name, patterns in _rule_sets():
-        if not name.endswith("captions"):
-            continue
         for pattern in patterns:
-            end = last_char(pattern)
-            if end is None:
+            needed = derive(pattern)
+            if needed is None:
                 continue
-            shortcuts += 1
+            used += 1
             for text in texts:
-                if pattern.search(text, max(0, len(text) - 160)):
-                    assert text[-1] == end, (name, pattern.pattern, text[-80:])
-    assert shortcuts > 0
+                for offset in (0, max(0, len(text) - 160)):
+                    if pattern.search(text, offset):
+                        assert holds(text, offset, needed), (name, pattern.pattern, text[-80:])
+    assert used > 0
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [
@@ -112,24 +122,6 @@ def test_last_char(pattern: str, expected: str | None) -> None:
     from builder.normalize import last_char
 
     assert last_char(re.compile(pattern)) == expected
-
-
-def test_required_text_shortcut_never_skips_a_match() -> None:
-    from builder.normalize import required_text
-
-    texts = _texts()
-    shortcuts = 0
-    for name, patterns in _rule_sets():
-        for pattern in patterns:
-            needed = required_text(pattern)
-            if needed is None:
-                continue
-            shortcuts += 1
-            for text in texts:
-                for offset in (0, max(0, len(text) - 160)):
-                    if pattern.search(text, offset):
-                        assert text.find(needed, offset) >= 0, (name, pattern.pattern, text[-80:])
-    assert shortcuts > 0
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [
