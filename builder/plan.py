@@ -51,18 +51,22 @@ def _apply_takedowns(kept: pa.Table, dedup: DedupResult, takedowns: list[Takedow
 def _kept_bands(staging: StagingArea, kept: pa.Table) -> np.ndarray:
     """LSH band keys of the kept rows, in the kept table's (id) order, as an (n, bands) matrix.
 
-    Read bucket by bucket: ids sort by bucket first, so each bucket's rows are contiguous."""
-    parts = []
+    Read bucket by bucket into one preallocated matrix: ids sort by bucket first, so each
+    bucket's rows are one contiguous run, and only one bucket's keys are held twice at a time."""
     buckets = kept.column("_bucket").to_numpy()
     positions = kept.column("_pos").to_numpy()
+    matrix: np.ndarray | None = None
+    start = 0
     for bucket in np.unique(buckets):
         rows = positions[buckets == bucket]
         bands = staging.read(int(bucket), ["_bands"]).column("_bands").take(pa.array(rows))
-        parts.append(bands.combine_chunks() if isinstance(bands, pa.ChunkedArray) else bands)
-    if not parts:
-        return np.zeros((0, 0), dtype=np.uint64)
-    flat = np.concatenate([p.flatten().to_numpy(zero_copy_only=False) for p in parts]).astype(np.uint64)
-    return flat.reshape(kept.num_rows, -1) if kept.num_rows else flat.reshape(0, 0)
+        bands = bands.combine_chunks() if isinstance(bands, pa.ChunkedArray) else bands
+        flat = bands.flatten().to_numpy(zero_copy_only=False)
+        if matrix is None:
+            matrix = np.empty((kept.num_rows, flat.size // len(rows)), dtype=np.uint64)
+        matrix[start : start + len(rows)] = flat.reshape(len(rows), -1)
+        start += len(rows)
+    return matrix if matrix is not None else np.zeros((0, 0), dtype=np.uint64)
 
 
 def make_plan(dedup: DedupResult, staging: StagingArea, takedowns: list[Takedown], near: NearDupConfig,
