@@ -25,6 +25,7 @@ from builder.identity import file_sha256
 from builder.outlets import OUTLET_DIR
 from builder.records import Article, Quarantined, RawUnit
 from builder.schema import RAW_SCHEMA_PATH
+from builder.stage import buckets_of
 
 
 def fingerprint(stage_config: object) -> str:
@@ -214,8 +215,6 @@ _REBUCKET_BYTES = 32 << 20
 def _rebucket(pieces: list[Path], target: Path) -> list[list[int]]:
     """Write a file's staged pieces (in chunk order) as batches of one bucket each into one
     Arrow file; [[bucket, batch index, rows], ...]. Memory: at most ~32 MiB of rows."""
-    from builder.stage import buckets_of
-
     layout: list[list[int]] = []
     if not pieces:
         return layout

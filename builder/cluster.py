@@ -47,6 +47,8 @@ def _is_word(points: np.ndarray) -> np.ndarray:
     word = table[np.where(astral, 0, points)]
     word[astral] = [chr(c).isalnum() for c in points[astral].tolist()]
     return word
+
+
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 

@@ -43,7 +43,8 @@ def _parse(text: str, default: dt.datetime) -> dt.datetime | None:
 def _parse_both(text: str, first: dt.datetime, second: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
     """(_parse(text, first), _parse(text, second)), tokenizing the text once: the steps of
     dateutil's parser.parse() after its own _parse(), run for each default. Where this
-    dateutil lacks those steps, the public parse() is called twice."""
+    dateutil lacks those steps, the public parse() is called twice. Answers are cached: many
+    pages print the same date string."""
     parser = getattr(dateparser, "DEFAULTPARSER", None)
     steps = [getattr(parser, name, None) for name in ("_parse", "_build_naive", "_build_tzaware")]
     if not all(steps):
@@ -118,11 +119,11 @@ def parse_rfc3339(text: str) -> dt.datetime:
 
 def resolve_dateline_date(text: str, published: dt.datetime | None) -> dt.date | None:
     """A dateline's 'Nov. 24' as a date: the year comes from the published date, never guessed."""
-    # Only the published date (not its time) can change the answer, so answers are shared.
+    # Only the published date (not its time) can change the answer: passing the day at midnight
+    # lets _parse_both's cache serve every article published that day.
     return _dateline_date(text, published.replace(tzinfo=None).date() if published is not None else None)
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _dateline_date(text: str, day: dt.date | None) -> dt.date | None:
     published = dt.datetime(day.year, day.month, day.day) if day is not None else None
     if published is None:

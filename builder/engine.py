@@ -32,7 +32,7 @@ def process_chunk(chunk: Chunk, config: StageConfig, cache_entries: bool = False
     """Run the per-record stage over a chunk: an Arrow batch, the quarantine, and (when asked)
     the cache entries of its records."""
     articles, quarantined, entries = [], [], []
-    done = [(unit, result) for unit, result in zip(chunk, process_batch(chunk, config.limits))]
+    done = list(zip(chunk, process_batch(chunk, config.limits)))
     good = [(unit, result) for unit, result in done if isinstance(result, Article)]
     all_bands = _bands_of([article.text for _, article in good], config.near_duplicates)
     signed = iter(all_bands)

@@ -48,24 +48,27 @@ def _apply_takedowns(kept: pa.Table, dedup: DedupResult, takedowns: list[Takedow
     return kept.filter(pc.invert(hit)), sorted(removed, key=lambda r: r["id"])
 
 
-def _kept_bands(staging: StagingArea, kept: pa.Table) -> np.ndarray:
-    """LSH band keys of the kept rows, in the kept table's (id) order, as an (n, bands) matrix.
-
-    Read bucket by bucket into one preallocated matrix: ids sort by bucket first, so each
-    bucket's rows are one contiguous run, and only one bucket's keys are held twice at a time."""
+def _bucket_runs(kept: pa.Table) -> list[tuple[int, int, int]]:
+    """(bucket, first row, end row) of each bucket in the kept table: rows are in id order and
+    buckets are id ranges, so each bucket is one contiguous run of rows."""
     buckets = kept.column("_bucket").to_numpy()
-    positions = kept.column("_pos").to_numpy()
+    starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]]) if len(buckets) else np.array([], dtype=np.int64)
+    ends = [*starts[1:], len(buckets)]
+    return [(int(buckets[s]), int(s), int(e)) for s, e in zip(starts, ends)]
+
+
+def _kept_bands(staging: StagingArea, positions: pa.Array, runs: list[tuple[int, int, int]]) -> np.ndarray:
+    """LSH band keys of the kept rows (their `positions` in their buckets, in id order) as an
+    (n, bands) matrix, read bucket by bucket into one preallocated matrix: only one bucket's
+    keys are held twice."""
     matrix: np.ndarray | None = None
-    start = 0
-    for bucket in np.unique(buckets):
-        rows = positions[buckets == bucket]
-        bands = staging.read(int(bucket), ["_bands"]).column("_bands").take(pa.array(rows))
+    for bucket, start, end in runs:
+        bands = staging.read(bucket, ["_bands"]).column("_bands").take(positions.slice(start, end - start))
         bands = bands.combine_chunks() if isinstance(bands, pa.ChunkedArray) else bands
         flat = bands.flatten().to_numpy(zero_copy_only=False)
         if matrix is None:
-            matrix = np.empty((kept.num_rows, flat.size // len(rows)), dtype=np.uint64)
-        matrix[start : start + len(rows)] = flat.reshape(len(rows), -1)
-        start += len(rows)
+            matrix = np.empty((len(positions), flat.size // (end - start)), dtype=np.uint64)
+        matrix[start:end] = flat.reshape(end - start, -1)
     return matrix if matrix is not None else np.zeros((0, 0), dtype=np.uint64)
 
 
@@ -76,8 +79,10 @@ def make_plan(dedup: DedupResult, staging: StagingArea, takedowns: list[Takedown
     kept, taken_down = _apply_takedowns(dedup.kept, dedup, takedowns)
     ids = kept.column("id").combine_chunks()
     published = kept.column("published_at").combine_chunks()
+    positions = kept.column("_pos").combine_chunks()
+    runs = _bucket_runs(kept)
     if near.enabled:
-        reps = pa.array(representatives(published, _kept_bands(staging, kept)))
+        reps = pa.array(representatives(published, _kept_bands(staging, positions, runs)))
     else:
         reps = pa.array(np.arange(kept.num_rows, dtype=np.int64))
     cluster_ids = ids.take(reps)
@@ -86,13 +91,8 @@ def make_plan(dedup: DedupResult, staging: StagingArea, takedowns: list[Takedown
     names = pa.array(SPLITS, pa.string())
     counts = dict(zip(SPLITS, (int(c) for c in np.bincount(codes, minlength=len(SPLITS)))))
     buckets: dict[int, BucketPlan] = {}
-    bucket_of_row = kept.column("_bucket").to_numpy()
-    positions = kept.column("_pos").combine_chunks()
-    # Rows are in id order and buckets are id ranges, so each bucket is one run of rows.
-    starts = np.flatnonzero(np.r_[True, bucket_of_row[1:] != bucket_of_row[:-1]]) if len(bucket_of_row) else []
-    for start, end in zip(starts, [*starts[1:], len(bucket_of_row)]):
-        start, end = int(start), int(end)
-        buckets[int(bucket_of_row[start])] = BucketPlan(
+    for bucket, start, end in runs:
+        buckets[bucket] = BucketPlan(
             positions=positions.slice(start, end - start),
             cluster_ids=cluster_ids.slice(start, end - start),
             splits=names.take(pa.array(codes[start:end])),

@@ -27,16 +27,12 @@ def staging_schema() -> pa.Schema:
     return pa.schema(list(base) + STAGING_EXTRA)
 
 
-def bucket_of(article_id: str) -> int:
-    # From the id's leading hex digits, so bucket order is id order.
-    return int(article_id[:2], 16) * BUCKETS // 256
-
-
 _HEX_PAIRS = pa.array([f"{i:02x}" for i in range(256)])
 
 
 def buckets_of(ids: pa.Array) -> pa.Array:
-    """bucket_of for a column of ids, without Python code per id."""
+    """The staging bucket of each id: its leading two hex digits scaled to BUCKETS, so bucket
+    order is id order. Arrow kernels, no Python code per id."""
     pairs = pc.index_in(pc.utf8_slice_codeunits(ids, 0, 2), value_set=_HEX_PAIRS)
     return pc.cast(pc.divide(pc.multiply(pairs, BUCKETS), 256), pa.int32())
 
