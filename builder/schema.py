@@ -61,9 +61,16 @@ def article_features() -> Any:
 
 
 @cache
+def article_fields_schema() -> pa.Schema:
+    """The Arrow schema of a published article, without metadata: what the build stages use
+    (and all they need; the `datasets` import is left to the writer and the card)."""
+    return pa.schema(_fields(Article))
+
+
+@cache
 def article_arrow_schema() -> pa.Schema:
     """The explicit Arrow schema of the Parquet files, with `datasets` features in its metadata."""
-    schema = pa.schema(_fields(Article))
+    schema = article_fields_schema()
     features = article_features()
     meta = {"huggingface": json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True)}
     return schema.with_metadata(meta)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from builder.records import Article, Quarantined
-from builder.schema import article_arrow_schema
+from builder.schema import article_fields_schema
 
 BUCKETS = 64
 # Columns the global stages need beside the article itself; never published.
@@ -22,8 +23,9 @@ STAGING_EXTRA = [
 ]
 
 
+@cache
 def staging_schema() -> pa.Schema:
-    base = article_arrow_schema()
+    base = article_fields_schema()
     return pa.schema(list(base) + STAGING_EXTRA)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -96,8 +98,37 @@ def write_splits(
     options: OutputConfig,
     observe: Callable[[str, pa.Table], None],
 ) -> dict[str, int]:
-    """Write every non-empty split in id order; returns {relative path: rows}."""
+    """Write every non-empty split in id order; returns {relative path: rows}.
+
+    Encoding and compression run on one writer thread (pyarrow releases the GIL there) while
+    this thread reads, sorts and splits the next buckets. One thread writes, in submission
+    order, so the bytes do not depend on timing. Rows handed over but not yet written are
+    bounded by two row groups' worth (or one bucket, if larger), so memory stays flat."""
     writers = {s: ShardWriter(out, s, n, options) for s, n in plan.split_counts.items() if n}
+    budget = 2 * options.row_group_rows
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer") as pool:
+        pending: deque[tuple[Future[None], int]] = deque()
+        in_flight = 0
+        for parts in _bucket_parts(staging, plan, writers):
+            for split, part in parts:
+                observe(split, part)
+                pending.append((pool.submit(writers[split].write, part), part.num_rows))
+                in_flight += part.num_rows
+            while in_flight > budget and len(pending) > 1:
+                future, rows = pending.popleft()
+                future.result()
+                in_flight -= rows
+        for future, _ in pending:
+            future.result()
+        closed = [pool.submit(writer.close) for writer in writers.values()]
+        files: dict[str, int] = {}
+        for future in closed:
+            files.update(future.result())
+    return files
+
+
+def _bucket_parts(staging: StagingArea, plan: Plan, writers: dict[str, ShardWriter]):
+    """Per staging bucket, the (split, rows) parts to publish: chosen rows, sorted by id."""
     schema = article_arrow_schema()
     names = schema.names
     for bucket in staging.buckets:
@@ -109,13 +140,10 @@ def write_splits(
         splits = chosen.splits
         order = pc.sort_indices(table, [("id", "ascending")])
         table, splits = table.take(order), splits.take(order)
-        for split, writer in writers.items():
+        parts = []
+        for split in writers:
             part = table.filter(pc.equal(splits, split))
             if part.num_rows:
-                part = part.cast(schema)
-                observe(split, part)
-                writer.write(part)
-    files: dict[str, int] = {}
-    for writer in writers.values():
-        files.update(writer.close())
-    return files
+                parts.append((split, part.cast(schema)))
+        del table
+        yield parts

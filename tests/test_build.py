@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import threading
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
+from builder import write
 from builder.config import load_config
 from builder.pipeline import BuildError, build
 from builder.split import SplitConfig, assign_split
@@ -133,6 +135,30 @@ def test_small_shards_and_row_groups(tmp_path: Path) -> None:
     assert meta.num_rows == 10 and meta.row_group(0).num_rows == 4
     ids = pq.read_table(train).column("id").to_pylist()
     assert ids == sorted(ids)
+
+
+def test_a_failure_on_the_writer_thread_stops_the_build_and_keeps_the_old_release(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('name = "t"\nversion = "1.0.0"\n[output]\nrows_per_shard = 10\nrow_group_rows = 4\n')
+    write_corpus(tmp_path / "raw", 40, seed=2)
+    _build(tmp_path / "raw", tmp_path / "out", config)
+    before = release_bytes(tmp_path / "out")
+    real, calls = write.ShardWriter.write, []
+
+    def failing(self, table):
+        calls.append(threading.current_thread().name)
+        if len(calls) == 5:
+            raise OSError("disk full")
+        return real(self, table)
+
+    monkeypatch.setattr(write.ShardWriter, "write", failing)
+    write_corpus(tmp_path / "raw", 45, seed=3)
+    with pytest.raises(OSError, match="disk full"):
+        _build(tmp_path / "raw", tmp_path / "out", config)
+    assert all(name.startswith("parquet-writer") for name in calls)
+    assert release_bytes(tmp_path / "out") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml", "out", "raw"]
 
 
 def test_refuses_to_replace_a_directory_that_is_not_a_release(tmp_path: Path, config_file: Path) -> None:
