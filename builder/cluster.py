@@ -171,15 +171,18 @@ def minhash(hashes: np.ndarray, params: _Params, offsets: np.ndarray | None = No
     """MinHash signatures: per permutation x -> a*x + b (mod 2**32), the least image over each
     body's run of `hashes` (runs start at `offsets`; one run when None). Rows are bodies."""
     with np.errstate(over="ignore"):
-        # Permutations x hashes, so each body's run is contiguous in memory for the reduction.
-        images = params.mult[:, None] * hashes[None, :] + params.add[:, None]
+        # Permutations x hashes, so each body's run is contiguous in memory for the reduction;
+        # one matrix, added to in place.
+        images = np.multiply(params.mult[:, None], hashes[None, :])
+        images += params.add[:, None]
     if offsets is None:
         return images.min(axis=1)
     return np.minimum.reduceat(images, offsets, axis=1).T
 
 
-# Bodies hashed together: bounds the (shingles x permutations) matrix to a few MB.
-_BATCH_CHARS = 1 << 18
+# Bodies hashed together: bounds the (permutations x shingles) matrix to a few MB, which
+# stays in the CPU's cache (at 256k characters it took 1.7x as long).
+_BATCH_CHARS = 1 << 16
 
 
 def band_keys_many(texts: list[str], config: NearDupConfig) -> list[list[int]]:

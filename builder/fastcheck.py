@@ -25,7 +25,13 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+_STRING_KEYS = {"type", "minLength", "maxLength", "pattern", "format"}
+
+
 def _compile(schema: dict[str, Any]) -> Check:
+    keys = set(schema) - _ANNOTATIONS
+    if schema.get("type") == "string" and keys <= _STRING_KEYS:
+        return _string_check(schema)
     checks: list[Check] = []
     for key, value in schema.items():
         if key in _ANNOTATIONS:
@@ -43,13 +49,11 @@ def _compile(schema: dict[str, Any]) -> Check:
         elif key == "format":
             checks.append(_format_check(value))
         elif key == "items":
-            item = _compile(value)
-            checks.append(lambda v, c=item: not isinstance(v, list) or all(c(x) for x in v))
+            checks.append(_items_check(_compile(value)))
         elif key == "required":
             checks.append(lambda v, names=tuple(value): not isinstance(v, dict) or all(n in v for n in names))
         elif key == "properties":
-            props = {name: _compile(sub) for name, sub in value.items()}
-            checks.append(lambda v, p=props: not isinstance(v, dict) or all(p[k](x) for k, x in v.items() if k in p))
+            checks.append(_properties_check({name: _compile(sub) for name, sub in value.items()}))
         elif key == "additionalProperties":
             if value is not False:
                 raise ValueError("fastcheck supports additionalProperties: false only")
@@ -68,7 +72,58 @@ def _compile(schema: dict[str, Any]) -> Check:
             raise ValueError(f"fastcheck does not support the keyword {key!r}; extend it or drop it")
     if len(checks) == 1:
         return checks[0]
-    return lambda v: all(c(v) for c in checks)
+    return _all_check(tuple(checks))
+
+
+# Plain loops rather than all() over generators: this runs for every record and every field.
+def _all_check(checks: tuple[Check, ...]) -> Check:
+    def check(value: Any) -> bool:
+        for c in checks:
+            if not c(value):
+                return False
+        return True
+
+    return check
+
+
+def _items_check(item: Check) -> Check:
+    def check(value: Any) -> bool:
+        if isinstance(value, list):
+            for x in value:
+                if not item(x):
+                    return False
+        return True
+
+    return check
+
+
+def _properties_check(props: dict[str, Check]) -> Check:
+    def check(value: Any) -> bool:
+        if isinstance(value, dict):
+            for k, x in value.items():
+                c = props.get(k)
+                if c is not None and not c(x):
+                    return False
+        return True
+
+    return check
+
+
+def _string_check(schema: dict[str, Any]) -> Check:
+    """A string schema (type, length bounds, pattern, format) as one function: once the type
+    holds, the other keywords apply as they would one by one."""
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    conforms = _format_check(schema["format"]) if "format" in schema else None
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, str) or len(value) < low or (high is not None and len(value) > high):
+            return False
+        if pattern is not None and pattern.search(value) is None:
+            return False
+        return conforms is None or conforms(value)
+
+    return check
 
 
 def _format_check(name: str) -> Check:

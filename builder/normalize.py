@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -104,6 +105,30 @@ def any_of(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
     if all(_anchored_at_start(p) for p in patterns):
         return re.compile("^(?:" + "|".join(f"(?:{text[1:]})" for text in parts) + ")", patterns[0].flags)
     return re.compile("|".join(f"(?:{text})" for text in parts), patterns[0].flags)
+
+
+@functools.lru_cache(maxsize=512)
+def rule_gate(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool] | None:
+    """A test that is true of a string exactly when one of `patterns` searches it (from its
+    start): the union of the rules anchored at the start, tried at the start only, then each
+    other rule, skipped when the string lacks that rule's literal text (`required_text`).
+    (Joined into the union, one unanchored rule would make every rule be tried at every
+    position.) None when the anchored rules cannot be joined for certain."""
+    anchored = tuple(p for p in patterns if _anchored_at_start(p))
+    union = anchored[0] if len(anchored) == 1 else any_of(anchored) if anchored else None
+    if anchored and union is None:
+        return None
+    loose = tuple((required_text(p), p) for p in patterns if not _anchored_at_start(p))
+
+    def matches(text: str) -> bool:
+        if union is not None and union.search(text):
+            return True
+        for literal, p in loose:
+            if (literal is None or literal in text) and p.search(text):
+                return True
+        return False
+
+    return matches
 
 
 class NormalizeError(ValueError):
@@ -220,12 +245,22 @@ def _headline(page: _Page, title: str | None, not_headlines: tuple[re.Pattern[st
     return page.take(0, "headline")
 
 
+@functools.lru_cache(maxsize=512)
+def _caption_candidates(patterns: tuple[re.Pattern[str], ...]) -> tuple[dict[str, tuple], tuple]:
+    """The caption rules worth trying on a paragraph, by its last character, in rule order:
+    a rule that must end with another character cannot match (see `last_char`). Each comes
+    with its literal text (`required_text`), without which it cannot match either."""
+    rules = [(p, last_char(p), required_text(p)) for p in patterns]
+    any_end = tuple((p, text) for p, end, text in rules if end is None)
+    by_end = {c: tuple((p, text) for p, end, text in rules if end in (None, c))
+              for c in {end for _, end, _ in rules if end is not None}}
+    return by_end, any_end
+
+
 def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]:
     images: list[Image] = []
     seen: set[tuple[str, str | None]] = set()
-    # A pattern that must end with a given character, or contain a given text, is skipped for
-    # paragraphs that end otherwise or do not hold that text.
-    ends = [(p, last_char(p), required_text(p)) for p in patterns]
+    by_end, any_end = _caption_candidates(patterns)
     i = 0
     while i < len(page.paras):
         para = page.paras[i]
@@ -233,9 +268,8 @@ def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]
         if para and len(para) <= _MAX_CAPTION and "\n" not in para:
             # Credit patterns are anchored at the paragraph's end: search only its tail.
             offset = max(0, len(para) - _CREDIT_TAIL)
-            last = para[-1]
-            match = next((m for p, end, text in ends if (end is None or end == last)
-                          and (text is None or para.find(text, offset) >= 0) and (m := p.search(para, offset))), None)
+            match = next((m for p, text in by_end.get(para[-1], any_end)
+                          if (text is None or para.find(text, offset) >= 0) and (m := p.search(para, offset))), None)
         if match is None or not para[: match.start()].strip():
             i += 1
             continue
@@ -250,10 +284,10 @@ def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]
 
 
 def _boilerplate(page: _Page, rules: tuple) -> None:
-    gate = any_of(tuple(r.pattern for r in rules))
+    gate = rule_gate(tuple(r.pattern for r in rules))
     i = 0
     while i < len(page.paras):
-        if gate is not None and not gate.search(page.paras[i]):
+        if gate is not None and not gate(page.paras[i]):
             i += 1
             continue
         rule = next((r for r in rules if r.pattern.search(page.paras[i])), None)
@@ -324,9 +358,14 @@ _GLUED_HINT = re.compile(r"[.!?][\"”’]?[A-Z]")
 _STAMP_PREFIX = re.compile(r"^(?:Published|PUBLISHED|First published|Posted|Published [Oo]n)\s*:?\s*(?:[Oo]n\s+)?")
 
 
+_MOJIBAKE_LEADS = "ÂÃÄÅÆÇÐÑÒÓ×ØÙâ"  # the first character class of _MOJIBAKE_HINT
+
+
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8 read as Windows-1252/Latin-1 ('â€™' -> '’'), only where ftfy is sure."""
-    if not _MOJIBAKE_HINT.search(text):
+    # The hint needs one of its lead characters: looking for each with `in` is far faster than
+    # the regex over a whole article, and an ASCII text holds none.
+    if text.isascii() or not any(c in text for c in _MOJIBAKE_LEADS) or not _MOJIBAKE_HINT.search(text):
         return text
     import ftfy
 
@@ -335,6 +374,9 @@ def repair_mojibake(text: str) -> str:
 
 def split_glued(paras: list[str]) -> list[str]:
     """Split paragraphs a capture glued together at a sentence end with no space."""
+    # The hint never spans a paragraph break: without it in the whole text, no paragraph has it.
+    if not _GLUED_HINT.search("\n".join(paras)):
+        return list(paras)
     out: list[str] = []
     for para in paras:
         if "\n" in para or not _GLUED_HINT.search(para) or not _GLUED.search(para):

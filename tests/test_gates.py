@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.normalize import any_of
+from builder.normalize import _anchored_at_start, any_of, rule_gate
 from builder.outlets import load_registry
 from builder.text import clean_text, paragraphs
 from tests.synthetic import make_article
@@ -60,6 +60,28 @@ def test_every_registry_rule_set_has_a_gate_that_agrees_with_its_rules() -> None
             for offset in (0, max(0, len(text) - 160)):
                 expected = any(p.search(text, offset) for p in patterns)
                 assert bool(gate.search(text, offset)) == expected, (name, text[:80], offset)
+
+
+def test_every_registry_rule_set_has_a_rule_gate_that_agrees_with_its_rules() -> None:
+    texts = _texts()
+    loose = 0
+    for name, patterns in _rule_sets():
+        gate = rule_gate(patterns)
+        assert gate is not None, f"{name}: rules could not be joined; the normalizer would be slow"
+        loose += sum(not _anchored_at_start(p) for p in patterns)
+        for text in texts:
+            assert gate(text) == any(p.search(text) for p in patterns), (name, text[:80])
+    assert loose > 0  # rules searched anywhere (Press TV's footer, credit rules) are covered
+
+
+def test_rule_gate_mixes_anchored_and_loose_rules() -> None:
+    gate = rule_gate((re.compile(r"^Read more$"), re.compile(r"^Share$"), re.compile(r"alternate addresses"),
+                      re.compile(r"\(Photo\)$"), re.compile(r"x|y")))
+    assert gate is not None
+    for text, expected in [("Read more", True), ("Share", True), ("xx Share", True), ("Shared", False),
+                           ("at the alternate addresses:", True), ("alternate address", False),
+                           ("a (Photo)", True), ("(Photo) a", False), ("y", True), ("", False), ("abc", False)]:
+        assert gate(text) is expected, text
 
 
 @pytest.mark.parametrize("patterns", [

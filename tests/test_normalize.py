@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -35,6 +37,76 @@ UTC = dt.UTC
 )
 def test_clean_text(raw: str, clean: str) -> None:
     assert clean_text(raw) == clean
+
+
+def _clean_text_by_definition(text: str) -> str:
+    """clean_text spelled out step by step, every step applied to every text."""
+    for end in ("\r\n", "\r", "\x85", "\u2028"):
+        text = text.replace(end, "\n")
+    text = unicodedata.normalize("NFC", text.replace("\u2029", "\n\n"))
+    text = re.sub("[\u00a0\u1680\u2000-\u200a\u202f\u205f\t\v\f]", " ", text)
+    text = re.sub("[\u200b\u2060\ufeff\u00ad]", "", text)
+    text = re.sub("[\x00-\x08\x0e-\x1f\x7f-\x9f]", "", text)
+    lines = [re.sub(" {2,}", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n\s*\n", "\n\n", "\n".join(lines)).strip()
+
+
+# Every character clean_text treats specially, its neighbours, and ordinary text around them.
+_TRICKY = ("ab .\n\r\t\v\f\x00\x07\x0b\x1c\x1f\x7f\x80\x85\x9f\u00a0\u00ad\u1680\u2000\u200a\u200b"
+           "\u200c\u200d\u200e\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\u0301e\u00e9\u0928\U0001f600")
+
+
+_TRICKY_ASCII = "".join(c for c in _TRICKY if c.isascii())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_TRICKY_ASCII), max_size=40)
+       | st.text(alphabet=st.sampled_from(_TRICKY), max_size=40) | st.text(max_size=40))
+def test_clean_text_skips_only_steps_that_cannot_change_the_text(raw: str) -> None:
+    assert clean_text(raw) == _clean_text_by_definition(raw)
+
+
+def test_clean_text_matches_its_definition_on_random_tricky_strings() -> None:
+    rng = random.Random(5)
+    for _ in range(50_000):
+        alphabet = _TRICKY_ASCII if rng.random() < 0.5 else _TRICKY
+        raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert clean_text(raw) == _clean_text_by_definition(raw), repr(raw)
+
+
+def test_clean_text_matches_its_definition_on_generated_articles() -> None:
+    rng = random.Random(11)
+    for i in range(300):
+        text = make_article(rng, i)["text"]
+        assert clean_text(text) == _clean_text_by_definition(text)
+
+
+_MOJIBAKE_ALPHABET = "aZ .\n" + "ÂÃÄÅÆÇÐÑÒÓ×ØÙâ" + "\x80\x9c\xa0\xa9\xbf€™’“”–—©éà"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_MOJIBAKE_ALPHABET), max_size=20) | st.text(max_size=20))
+def test_repair_mojibake_shortcut_skips_only_texts_without_the_hint(text: str) -> None:
+    import ftfy
+
+    from builder.normalize import _MOJIBAKE_HINT
+
+    expected = ftfy.fix_encoding(text) if _MOJIBAKE_HINT.search(text) else text
+    assert repair_mojibake(text) == expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from('aZq1 .!?"”’\n'), max_size=15), max_size=5))
+def test_split_glued_whole_text_shortcut_changes_nothing(paras: list[str]) -> None:
+    from builder.normalize import _GLUED, _GLUED_HINT
+
+    expected: list[str] = []
+    for para in paras:
+        if "\n" in para or not _GLUED_HINT.search(para) or not _GLUED.search(para):
+            expected.append(para)
+        else:
+            expected.extend(p.strip() for p in _GLUED.split(para) if p.strip())
+    assert split_glued(paras) == expected
 
 
 @pytest.mark.parametrize(
