@@ -67,7 +67,7 @@ def last_char(pattern: re.Pattern[str]) -> str | None:
 
 @functools.lru_cache(maxsize=1024)
 def required_text(pattern: re.Pattern[str]) -> str | None:
-    """The longest run of literal characters at the pattern's top level (two or more): every
+    """The longest run of literal characters at the pattern's top level (one or more): every
     match contains it, so a string without it cannot match. None when there is none."""
     from re import _constants
 
@@ -78,7 +78,7 @@ def required_text(pattern: re.Pattern[str]) -> str | None:
     for op, value in items:
         run = run + chr(value) if op is _constants.LITERAL else ""
         best = max(best, run, key=len)
-    return best if len(best) >= 2 else None
+    return best or None
 
 
 @functools.lru_cache(maxsize=512)
@@ -221,6 +221,11 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
+@functools.lru_cache(maxsize=1024)
+def _site_suffix(name: str) -> re.Pattern[str]:
+    return re.compile(r"\s+[-|–—:·]\s+" + re.escape(name) + r"$", re.IGNORECASE)
+
+
 def _headline(page: _Page, title: str | None, not_headlines: tuple[re.Pattern[str], ...],
               site_names: tuple[str, ...] = ()) -> str | None:
     """The title, dropping its repeat at the top of the body; else a headline-like first line."""
@@ -228,7 +233,7 @@ def _headline(page: _Page, title: str | None, not_headlines: tuple[re.Pattern[st
         title = clean_inline(title)
         # "<headline> - BBC News", "<headline> | Reuters": page titles carry the site's name.
         for name in sorted(site_names, key=len, reverse=True):
-            suffix = re.search(r"\s+[-|–—:·]\s+" + re.escape(name) + r"$", title, re.IGNORECASE)
+            suffix = _site_suffix(name).search(title)
             if suffix and suffix.start() > 0:
                 title = title[: suffix.start()]
                 break
@@ -238,7 +243,7 @@ def _headline(page: _Page, title: str | None, not_headlines: tuple[re.Pattern[st
     if not page.paras or len(page.paras) < 2:
         return None
     first = page.paras[0]
-    if "\n" in first or len(first) > _MAX_HEADLINE or re.search(r"[.!?]$", first) or len(first.split()) < 3:
+    if "\n" in first or len(first) > _MAX_HEADLINE or first.endswith((".", "!", "?")) or len(first.split()) < 3:
         return None
     if any(p.match(first) for p in not_headlines):
         return None

@@ -147,8 +147,9 @@ def test_last_char(pattern: str, expected: str | None) -> None:
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [
-    (r"\s+Photo:\s*(?P<credit>\w+)$", "Photo:"), (r"ab|cd", None), (r"(?i)Photo:", None), (r"a", None),
-    (r"x(?:Photo)yz", "xPhotoyz"), (r"Getty Images\)$", "Getty Images)"), (r"ab?c", None), (r"abc*d", "ab"),
+    (r"\s+Photo:\s*(?P<credit>\w+)$", "Photo:"), (r"ab|cd", None), (r"(?i)Photo:", None), (r"a", "a"),
+    (r"x(?:Photo)yz", "xPhotoyz"), (r"Getty Images\)$", "Getty Images)"), (r"ab?c", "a"), (r"abc*d", "ab"),
+    (r"\s*©\s*(?P<credit>[^©\n]{2,100}?)$", "©"), (r"[ab]+", None), (r"\s*\(", "("),
 ])
 def test_required_text(pattern: str, expected: str | None) -> None:
     from builder.normalize import required_text
