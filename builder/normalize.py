@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from builder.dates import parse_published, parse_rfc3339, resolve_dateline_date
 from builder.identity import article_id, canonical_url
-from builder.outlets import Outlet, Registry
+from builder.outlets import BoilerplateRule, Outlet, Registry, Rules
 from builder.records import Article, Dateline, Image, Removed
 from builder.text import clean_inline, clean_text, join_paragraphs, paragraphs
 
@@ -129,6 +129,38 @@ def rule_gate(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], bool] | 
         return False
 
     return matches
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """An outlet's rules followed by the generic ones, and what is derived from them."""
+
+    boilerplate: tuple[BoilerplateRule, ...]
+    boilerplate_gate: Callable[[str], bool] | None
+    caption_candidates: tuple[dict[str, tuple], tuple]
+    bylines: tuple[re.Pattern[str], ...]
+    datelines: tuple[re.Pattern[str], ...]
+    not_headlines: tuple[re.Pattern[str], ...]
+
+
+def _rules_for(registry: Registry, outlet: Outlet | None) -> _Rules:
+    """Worked out once per outlet of a registry, on first use, and kept with the registry."""
+    key = outlet.slug if outlet else None
+    rules = registry.derived.get(key)
+    if rules is None:
+        generic = registry.generic.rules
+        own = outlet.rules if outlet else Rules()
+        boilerplate = own.boilerplate + generic.boilerplate
+        bylines, datelines = own.bylines + generic.bylines, own.datelines + generic.datelines
+        rules = registry.derived[key] = _Rules(
+            boilerplate=boilerplate,
+            boilerplate_gate=rule_gate(tuple(r.pattern for r in boilerplate)),
+            caption_candidates=_caption_candidates(own.caption_credits + generic.caption_credits),
+            bylines=bylines,
+            datelines=datelines,
+            not_headlines=bylines + datelines,
+        )
+    return rules
 
 
 class NormalizeError(ValueError):
@@ -262,10 +294,10 @@ def _caption_candidates(patterns: tuple[re.Pattern[str], ...]) -> tuple[dict[str
     return by_end, any_end
 
 
-def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]:
+def _captions(page: _Page, candidates: tuple[dict[str, tuple], tuple]) -> list[Image]:
     images: list[Image] = []
     seen: set[tuple[str, str | None]] = set()
-    by_end, any_end = _caption_candidates(patterns)
+    by_end, any_end = candidates
     i = 0
     while i < len(page.paras):
         para = page.paras[i]
@@ -288,8 +320,7 @@ def _captions(page: _Page, patterns: tuple[re.Pattern[str], ...]) -> list[Image]
     return images
 
 
-def _boilerplate(page: _Page, rules: tuple) -> None:
-    gate = rule_gate(tuple(r.pattern for r in rules))
+def _boilerplate(page: _Page, rules: tuple, gate: Callable[[str], bool] | None) -> None:
     i = 0
     while i < len(page.paras):
         if gate is not None and not gate(page.paras[i]):
@@ -424,9 +455,7 @@ def normalize(record: dict, raw_sha256: str, registry: Registry) -> Article:
         record = _from_html(record)
     text = clean_text(repair_mojibake(record["text"]))
     outlet, slug, outlet_name = resolve_outlet(record, registry, text)
-    generic = registry.generic.rules
-    own = outlet.rules if outlet else generic
-    rules_of = lambda name: (getattr(own, name) + getattr(generic, name)) if outlet else getattr(generic, name)
+    rules = _rules_for(registry, outlet)
 
     published_at, published_source = None, None
     if record.get("published"):
@@ -437,14 +466,14 @@ def normalize(record: dict, raw_sha256: str, registry: Registry) -> Article:
     page = _Page(split_glued(paragraphs(text)))
     crumbs = _breadcrumb(page, outlet)
     section = _section_from_metadata(record.get("section")) or crumbs
-    _boilerplate(page, rules_of("boilerplate"))
-    images = _captions(page, rules_of("caption_credits"))
+    _boilerplate(page, rules.boilerplate, rules.boilerplate_gate)
+    images = _captions(page, rules.caption_candidates)
     site_names = tuple(n for n in ((outlet.name, *outlet.aliases) if outlet else ()) + (record.get("outlet") or "",) if n)
-    headline = _headline(page, record.get("title"), rules_of("bylines") + rules_of("datelines"), site_names)
-    byline_authors = _bylines(page, rules_of("bylines"))
+    headline = _headline(page, record.get("title"), rules.not_headlines, site_names)
+    byline_authors = _bylines(page, rules.bylines)
     if published_at is None:
         published_at, published_source = _page_text_date(page.removed, outlet.timezone if outlet else None)
-    dateline = _dateline(page, rules_of("datelines"), published_at)
+    dateline = _dateline(page, rules.datelines, published_at)
     body = join_paragraphs(page.paras)
     if not body:
         raise NormalizeError("empty_body", "no body text is left after normalization", "/text")

@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 OUTLET_DIR = Path(__file__).resolve().parent / "outlets"
 CLAIM_FIELDS = ("country", "ownership", "state_affiliation")
@@ -144,6 +144,8 @@ class Registry:
     generic: Outlet
     by_domain: dict[str, str]
     by_alias: dict[str, str]
+    # What the normalizer derives once per outlet from its rules and the generic ones.
+    derived: dict[str | None, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def for_domain(self, host: str) -> Outlet | None:
         """The outlet whose domain is `host` or a parent domain of it."""
