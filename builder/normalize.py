@@ -30,13 +30,14 @@ _GROUP_NAME = re.compile(r"(?<!\\)\(\?P<[^\W\d]\w*>")
 _NOT_JOINABLE = re.compile(r"\(\?P=|\(\?\(|\\[1-9]|\(\?[aiLmsux]+\)")
 
 
-def _parsed(pattern: re.Pattern[str]) -> list | None:
+@functools.lru_cache(maxsize=2048)
+def _parsed(pattern: re.Pattern[str]) -> tuple | None:
     """The top-level items of a pattern as `re` parses it, or None if this Python's parser
     cannot be asked (it is internal to `re`); then no shortcut is taken."""
     try:
         from re import _parser
 
-        return list(_parser.parse(pattern.pattern, pattern.flags))
+        return tuple(_parser.parse(pattern.pattern, pattern.flags))
     except Exception:  # noqa: BLE001 - any failure only means: no shortcut
         return None
 
@@ -143,6 +144,14 @@ class _Rules:
     not_headlines: tuple[re.Pattern[str], ...]
 
 
+def _either(a: Callable[[str], bool] | None, b: Callable[[str], bool] | None) -> Callable[[str], bool] | None:
+    """The gate of two rule lists from theirs (the generic list's gate is built once and
+    shared by every outlet); None if either has none."""
+    if a is None or b is None:
+        return None
+    return lambda text: a(text) or b(text)
+
+
 def _rules_for(registry: Registry, outlet: Outlet | None) -> _Rules:
     """Worked out once per outlet of a registry, on first use, and kept with the registry."""
     key = outlet.slug if outlet else None
@@ -154,7 +163,8 @@ def _rules_for(registry: Registry, outlet: Outlet | None) -> _Rules:
         bylines, datelines = own.bylines + generic.bylines, own.datelines + generic.datelines
         rules = registry.derived[key] = _Rules(
             boilerplate=boilerplate,
-            boilerplate_gate=rule_gate(tuple(r.pattern for r in boilerplate)),
+            boilerplate_gate=_either(rule_gate(tuple(r.pattern for r in own.boilerplate)),
+                                     rule_gate(tuple(r.pattern for r in generic.boilerplate))),
             caption_candidates=_caption_candidates(own.caption_credits + generic.caption_credits),
             bylines=bylines,
             datelines=datelines,

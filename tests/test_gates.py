@@ -74,6 +74,19 @@ def test_every_registry_rule_set_has_a_rule_gate_that_agrees_with_its_rules() ->
     assert loose > 0  # rules searched anywhere (Press TV's footer, credit rules) are covered
 
 
+def test_each_outlets_derived_boilerplate_gate_agrees_with_its_rules() -> None:
+    from builder.normalize import _rules_for
+
+    registry = load_registry()
+    texts = _texts()
+    for outlet in [None, *registry.outlets.values()]:
+        rules = _rules_for(registry, outlet)
+        assert rules.boilerplate_gate is not None
+        for text in texts:
+            expected = any(r.pattern.search(text) for r in rules.boilerplate)
+            assert rules.boilerplate_gate(text) == expected, (outlet and outlet.slug, text[:80])
+
+
 def test_rule_gate_mixes_anchored_and_loose_rules() -> None:
     gate = rule_gate((re.compile(r"^Read more$"), re.compile(r"^Share$"), re.compile(r"alternate addresses"),
                       re.compile(r"\(Photo\)$"), re.compile(r"x|y")))
