@@ -22,7 +22,7 @@ from builder.identity import file_sha256
 from builder.outlets import load_registry
 from builder.read import list_raw_files
 from builder.records import SPLITS, Article
-from builder.schema import article_features, render_json
+from builder.schema import feature_reprs, features_yaml, render_json
 from builder.stats import Stats, length_bins
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -274,14 +274,10 @@ def caveats(stats: Stats, facts: list[OutletFacts]) -> list[Caveat]:
 
 
 def warm_up() -> None:
-    """Import the libraries the release files need, ahead of use; a failure shows up at use."""
+    """Import matplotlib (about a second) ahead of use; a failure shows up at use."""
     try:
         from matplotlib import collections, figure, font_manager, style, ticker  # noqa: F401
         from matplotlib.backends import backend_agg  # noqa: F401
-
-        from builder.schema import article_arrow_schema
-
-        article_arrow_schema()
     except Exception:  # noqa: BLE001, S110 - the real use raises it again, with its context
         pass
 
@@ -541,14 +537,16 @@ def render_datasheet(config: Config, stats: Stats, counts: dict[str, int], split
 
 
 def _field_rows() -> list[list[str]]:
-    features = article_features()
-    return [[f"`{name}`", f"`{_feature_type(features[name])}`", info.description or ""]
+    reprs = feature_reprs()
+    return [[f"`{name}`", f"`{_feature_type(reprs[name])}`", info.description or ""]
             for name, info in Article.model_fields.items()]
 
 
-def _feature_type(feature: Any) -> str:
-    text = repr(feature)
-    return text if len(text) < 80 else type(feature).__name__
+def _feature_type(text: str) -> str:
+    """A feature as printed, or, when that is long, the name of its kind (a struct is a dict)."""
+    if len(text) < 80:
+        return text
+    return "dict" if text.startswith("{") else text.split("(", 1)[0]
 
 
 def card_header(config: Config, stats: Stats, splits: dict[str, int], split_bytes: dict[str, int]) -> dict[str, Any]:
@@ -574,7 +572,7 @@ def card_header(config: Config, stats: Stats, splits: dict[str, int], split_byte
         "configs": [{"config_name": "default", "default": True,
                      "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in present]}],
         "dataset_info": {
-            "features": article_features()._to_yaml_list(),
+            "features": features_yaml(),
             # num_bytes is the size of the split's Parquet files: a value that depends only on the data.
             "splits": [{"name": s, "num_bytes": split_bytes[s], "num_examples": splits[s]} for s in present],
             "download_size": sum(split_bytes.values()),

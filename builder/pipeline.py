@@ -247,8 +247,8 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
 
 
 def _warm_up() -> threading.Thread:
-    """Import what the write and describe stages need (datasets, matplotlib: about a second)
-    on a side thread while the per-record stage runs. Started only once a result is back, so
+    """Import what the describe stage needs (matplotlib: about a second) on a side thread
+    while the per-record stage runs. Started only once a result is back, so
     any worker pool has already forked: no fork ever happens while this thread imports."""
     thread = threading.Thread(target=describe.warm_up, name="warm-up", daemon=True)
     thread.start()

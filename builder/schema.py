@@ -60,10 +60,65 @@ def article_features() -> Any:
     return Features.from_arrow_schema(pa.schema(_fields(Article)))
 
 
+# The `datasets` spelling of the features, written out from the Arrow schema, so a build does
+# not import `datasets` (about a second) and the bytes of a release do not depend on how the
+# installed version prints them. A test checks all three spellings against `datasets` itself.
+def _value_dtype(arrow_type: pa.DataType) -> str:
+    if pa.types.is_timestamp(arrow_type):
+        return f"timestamp[{arrow_type.unit}, tz={arrow_type.tz}]" if arrow_type.tz else f"timestamp[{arrow_type.unit}]"
+    if pa.types.is_date32(arrow_type):
+        return "date32"
+    if arrow_type in (pa.string(), pa.int64()):
+        return str(arrow_type)
+    raise TypeError(f"no `datasets` dtype written out for {arrow_type}")
+
+
+def _feature_dict(arrow_type: pa.DataType) -> Any:
+    """Features.to_dict() of one field."""
+    if pa.types.is_list(arrow_type):
+        return {"feature": _feature_dict(arrow_type.value_type), "_type": "List"}
+    if pa.types.is_struct(arrow_type):
+        return {f.name: _feature_dict(f.type) for f in arrow_type}
+    return {"dtype": _value_dtype(arrow_type), "_type": "Value"}
+
+
+def _feature_yaml(arrow_type: pa.DataType) -> dict[str, Any]:
+    """Features._to_yaml_list() of one field, without its name."""
+    if pa.types.is_list(arrow_type):
+        inner = _feature_yaml(arrow_type.value_type)
+        return {"list": inner.get("dtype", inner.get("struct"))}
+    if pa.types.is_struct(arrow_type):
+        return {"struct": [{"name": f.name, **_feature_yaml(f.type)} for f in arrow_type]}
+    return {"dtype": _value_dtype(arrow_type)}
+
+
+def _feature_repr(arrow_type: pa.DataType) -> str:
+    """repr() of one field's feature."""
+    if pa.types.is_list(arrow_type):
+        return f"List({_feature_repr(arrow_type.value_type)})"
+    if pa.types.is_struct(arrow_type):
+        return "{" + ", ".join(f"{f.name!r}: {_feature_repr(f.type)}" for f in arrow_type) + "}"
+    return f"Value({_value_dtype(arrow_type)!r})"
+
+
+def features_dict() -> dict[str, Any]:
+    """The article's `datasets` features as Features.to_dict() gives them."""
+    return {f.name: _feature_dict(f.type) for f in article_fields_schema()}
+
+
+def features_yaml() -> list[dict[str, Any]]:
+    """The article's `datasets` features as the dataset card's `dataset_info` lists them."""
+    return [{"name": f.name, **_feature_yaml(f.type)} for f in article_fields_schema()]
+
+
+def feature_reprs() -> dict[str, str]:
+    """Each field's feature as `datasets` prints it."""
+    return {f.name: _feature_repr(f.type) for f in article_fields_schema()}
+
+
 @cache
 def article_fields_schema() -> pa.Schema:
-    """The Arrow schema of a published article, without metadata: what the build stages use
-    (and all they need; the `datasets` import is left to the writer and the card)."""
+    """The Arrow schema of a published article, without metadata: what the build stages use."""
     return pa.schema(_fields(Article))
 
 
@@ -71,8 +126,7 @@ def article_fields_schema() -> pa.Schema:
 def article_arrow_schema() -> pa.Schema:
     """The explicit Arrow schema of the Parquet files, with `datasets` features in its metadata."""
     schema = article_fields_schema()
-    features = article_features()
-    meta = {"huggingface": json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True)}
+    meta = {"huggingface": json.dumps({"info": {"features": features_dict()}}, sort_keys=True)}
     return schema.with_metadata(meta)
 
 

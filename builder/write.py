@@ -128,22 +128,27 @@ def write_splits(
 
 
 def _bucket_parts(staging: StagingArea, plan: Plan, writers: dict[str, ShardWriter]):
-    """Per staging bucket, the (split, rows) parts to publish: chosen rows, sorted by id."""
+    """Per staging bucket, the (split, rows) parts to publish: chosen rows, sorted by id.
+
+    Only index arrays are sorted and split; the bucket's full rows are copied once, by one
+    take per split."""
     schema = article_arrow_schema()
     names = schema.names
+    cluster_column = names.index("cluster_id")
     for bucket in staging.buckets:
         chosen = plan.buckets.get(bucket)
         if chosen is None or not len(chosen.positions):
             continue
-        table = staging.read(bucket).take(chosen.positions).select(names)
-        table = table.set_column(names.index("cluster_id"), "cluster_id", chosen.cluster_ids)
-        splits = chosen.splits
-        order = pc.sort_indices(table, [("id", "ascending")])
-        table, splits = table.take(order), splits.take(order)
+        table = staging.read(bucket).select(names)
+        order = pc.sort_indices(table.column("id").take(chosen.positions))
+        positions, splits = chosen.positions.take(order), chosen.splits.take(order)
+        cluster_ids = chosen.cluster_ids.take(order)
         parts = []
         for split in writers:
-            part = table.filter(pc.equal(splits, split))
-            if part.num_rows:
+            mask = pc.equal(splits, split)
+            rows = positions.filter(mask)
+            if len(rows):
+                part = table.take(rows).set_column(cluster_column, "cluster_id", cluster_ids.filter(mask))
                 parts.append((split, part.cast(schema)))
         del table
         yield parts

@@ -193,3 +193,18 @@ def test_blank_outlet_is_quarantined_and_data_text_is_inert_in_the_datasheet(tmp
     for name in ("quarantine.jsonl", "duplicates.jsonl", "takedowns.jsonl"):
         text = (tmp_path / "out" / name).read_text(encoding="utf-8")
         assert len(text.splitlines()) == text.count("\n")
+
+
+def test_a_build_does_not_import_datasets(tmp_path: Path, config_file: Path) -> None:
+    """`datasets` costs about a second to import; the build spells its features itself."""
+    import subprocess
+    import sys
+
+    write_corpus(tmp_path / "raw", 5)
+    code = ("import sys\nfrom builder.cli import main\n"
+            f"main(['build', '--raw', {str(tmp_path / 'raw')!r}, '--out', {str(tmp_path / 'out')!r}, "
+            f"'--config', {str(config_file)!r}, '--quiet', '--workers', '1'])\n"
+            "print(sorted(m for m in sys.modules if m == 'datasets' or m.startswith('datasets.')))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "out" / "README.md").is_file()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
+import pytest
 from jsonschema import Draft202012Validator
 
 from builder.records import Article
@@ -49,3 +50,31 @@ def test_features_round_trip_through_parquet_metadata() -> None:
 def test_published_records_validate_against_json_schema() -> None:
     article = Article(id="a" * 32, outlet="x", outlet_name="X", text="t", cluster_id="a" * 32, raw_sha256="b" * 64)
     Draft202012Validator(article_json_schema()).validate(json.loads(article.model_dump_json()))
+
+
+def test_features_written_out_equal_what_datasets_gives() -> None:
+    """The build spells the `datasets` features itself (no import of datasets, bytes that do
+    not depend on its version); they must be what datasets gives for the same schema."""
+    from builder.schema import feature_reprs, features_dict, features_yaml
+
+    features = article_features()
+    assert features_dict() == features.to_dict()
+    assert features_yaml() == features._to_yaml_list()
+    assert feature_reprs() == {name: repr(feature) for name, feature in features.items()}
+
+
+@pytest.mark.parametrize("arrow_type", [
+    pa.string(), pa.int64(), pa.date32(), pa.timestamp("us", tz="UTC"), pa.timestamp("ms"),
+    pa.list_(pa.string()), pa.struct([("a", pa.string()), ("b", pa.list_(pa.int64()))]),
+    pa.list_(pa.struct([("a", pa.string()), ("b", pa.timestamp("us", tz="UTC"))])),
+    pa.struct([("s", pa.struct([("t", pa.date32())]))]),
+])
+def test_each_feature_spelling_matches_datasets(arrow_type: pa.DataType) -> None:
+    from datasets import Features
+
+    from builder.schema import _feature_dict, _feature_repr, _feature_yaml
+
+    features = Features.from_arrow_schema(pa.schema([pa.field("x", arrow_type)]))
+    assert {"x": _feature_dict(arrow_type)} == features.to_dict()
+    assert [{"name": "x", **_feature_yaml(arrow_type)}] == features._to_yaml_list()
+    assert _feature_repr(arrow_type) == repr(features["x"])
