@@ -41,19 +41,32 @@ class Stats:
     # cluster sizes can be counted once all splits are written.
     cluster_ids: list[pa.Array] = field(default_factory=list, repr=False)
 
-    def observe(self, split: str, table: pa.Table) -> None:
-        """Count one written table, with Arrow kernels: no Python code runs per row."""
+    def observe(self, split: str | pa.Array, table: pa.Table, split_order: tuple[str, ...] = ()) -> None:
+        """Count one written table, with Arrow kernels: no Python code runs per row.
+
+        `split` names the split of every row, or gives each row's. An outlet's display name is
+        taken from the first row seen with its slug, rows counted split by split in
+        `split_order` (as if each split's rows had been observed on their own, in that order)."""
         n = table.num_rows
         if n == 0:
             return
+        splits = pa.repeat(pa.scalar(split), n) if isinstance(split, str) else split
         self.rows += n
-        self.per_split[split] += n
+        self.per_split.update(_counts(splits))
         outlets = table.column("outlet")
         self.per_outlet.update(_counts(outlets))
-        self.per_outlet_split.update({(o, split): c for o, c in _counts(outlets).items()})
-        for slug in pc.unique(outlets).to_pylist():
-            if slug not in self.outlet_names:
-                self.outlet_names[slug] = table.column("outlet_name")[pc.index(outlets, slug).as_py()].as_py()
+        pairs = pa.table({"o": outlets, "s": splits}).group_by(["o", "s"]).aggregate([([], "count_all")])
+        for o, s, count in zip(*(pairs.column(c).to_pylist() for c in ("o", "s", "count_all"))):
+            self.per_outlet_split[(o, s)] += count
+        new = [slug for slug in pc.unique(outlets).to_pylist() if slug not in self.outlet_names]
+        if new:
+            for name in (split,) if isinstance(split, str) else split_order:
+                in_split = outlets if isinstance(split, str) else outlets.filter(pc.equal(splits, name))
+                names = table.column("outlet_name") if isinstance(split, str) else \
+                    table.column("outlet_name").filter(pc.equal(splits, name))
+                for slug in pc.unique(in_split).to_pylist():
+                    if slug in new and slug not in self.outlet_names:
+                        self.outlet_names[slug] = names[pc.index(in_split, slug).as_py()].as_py()
         self.per_language.update(_counts(pc.fill_null(table.column("language"), "unknown")))
 
         # Months as Python prints them ("%Y-%m"), formatted once per distinct month.

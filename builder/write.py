@@ -96,7 +96,7 @@ def write_splits(
     plan: Plan,
     out: Path,
     options: OutputConfig,
-    observe: Callable[[str, pa.Table], None],
+    observe: Callable[[pa.ChunkedArray, pa.Table, tuple[str, ...]], None],
 ) -> dict[str, int]:
     """Write every non-empty split in id order; returns {relative path: rows}.
 
@@ -110,8 +110,10 @@ def write_splits(
         pending: deque[tuple[Future[None], int]] = deque()
         in_flight = 0
         for parts in _bucket_parts(staging, plan, writers):
+            if parts:  # counted once per bucket: the parts side by side (no copy), with their splits
+                splits = pa.chunked_array([pa.repeat(pa.scalar(split), part.num_rows) for split, part in parts])
+                observe(splits, pa.concat_tables([part for _, part in parts]), tuple(writers))
             for split, part in parts:
-                observe(split, part)
                 pending.append((pool.submit(writers[split].write, part), part.num_rows))
                 in_flight += part.num_rows
             while in_flight > budget and len(pending) > 1:

@@ -101,6 +101,32 @@ def _stats(release: Path) -> Stats:
     return stats
 
 
+def test_counting_a_bucket_at_once_equals_counting_its_splits_one_by_one(rich: Path) -> None:
+    """The writer counts each bucket once, its splits side by side; the counts (and each
+    outlet's display name: the first seen, split by split) are those of one call per split."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pa.concat_tables([pq.read_table(p) for p in sorted((rich / "data").glob("*.parquet"))])
+    # Several display names for one slug, so which row is "first" matters.
+    names = [f"Name {i % 3}" for i in range(table.num_rows)]
+    table = table.set_column(table.schema.get_field_index("outlet_name"), "outlet_name", pa.array(names))
+    order = ("train", "validation", "test")
+    rng = random.Random(4)
+    splits = pa.array([rng.choice(order) for _ in range(table.num_rows)])
+    one_by_one, at_once = Stats(), Stats()
+    for split in order:
+        one_by_one.observe(split, table.filter(pc.equal(splits, split)))
+    at_once.observe(splits, table, order)
+    assert at_once.per_split == one_by_one.per_split and at_once.per_outlet_split == one_by_one.per_outlet_split
+    assert at_once.outlet_names == one_by_one.outlet_names
+    for name in ("rows", "per_outlet", "per_language", "per_month", "per_outlet_month", "removed_kinds",
+                 "removed_records", "length_hist", "missing", "chars_total", "date_min", "date_max"):
+        assert getattr(at_once, name) == getattr(one_by_one, name), name
+    assert at_once.near_duplicate_clusters() == one_by_one.near_duplicate_clusters()
+
+
 # --------------------------------------------------------------------------- figure
 
 
