@@ -14,6 +14,10 @@ from builder.records import Article, Quarantined
 from builder.schema import article_fields_schema
 
 BUCKETS = 64
+# A bucket's rows are written once this many are waiting (or this many bytes): 64 buckets
+# hold at most about 64 x 512 rows in memory.
+FLUSH_ROWS = 512
+FLUSH_BYTES = 4 << 20
 # Columns the global stages need beside the article itself; never published.
 STAGING_EXTRA = [
     pa.field("_body_sha256", pa.string(), nullable=False),
@@ -61,6 +65,10 @@ class StagingArea:
         directory.mkdir(parents=True, exist_ok=True)
         self.schema = staging_schema()
         self._writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+        # Rows waiting to be written, per bucket: an IPC write has a fixed cost (about 0.15 ms),
+        # and a chunk spreads over all buckets, a few rows each.
+        self._pending: dict[int, list[pa.RecordBatch]] = {}
+        self._pending_size: dict[int, tuple[int, int]] = {}
         # Batches kept elsewhere (the incremental cache) that belong to a bucket: (file, index).
         self._attached: dict[int, list[tuple[Path, int]]] = {}
         self.quarantined: list[Quarantined] = []
@@ -75,14 +83,31 @@ class StagingArea:
         order = pc.sort_indices(buckets)
         batch = batch.take(order)
         sorted_buckets = buckets.take(order).to_pylist()
+        row_bytes = batch.nbytes // batch.num_rows + 1  # an average: asking each slice costs more
         start = 0
         while start < len(sorted_buckets):
             bucket = sorted_buckets[start]
             end = start
             while end < len(sorted_buckets) and sorted_buckets[end] == bucket:
                 end += 1
-            self._writer(bucket).write_batch(batch.slice(start, end - start))
+            self._hold(bucket, batch.slice(start, end - start), (end - start) * row_bytes)
             start = end
+
+    def _hold(self, bucket: int, batch: pa.RecordBatch, nbytes: int) -> None:
+        self._pending.setdefault(bucket, []).append(batch)
+        rows, size = self._pending_size.get(bucket, (0, 0))
+        rows, size = rows + batch.num_rows, size + nbytes
+        self._pending_size[bucket] = (rows, size)
+        if rows >= FLUSH_ROWS or size >= FLUSH_BYTES:
+            self._flush(bucket)
+
+    def _flush(self, bucket: int) -> None:
+        batches = self._pending.pop(bucket, [])
+        self._pending_size.pop(bucket, None)
+        if batches:
+            table = pa.Table.from_batches(batches, schema=self.schema).combine_chunks()
+            for batch in table.to_batches():
+                self._writer(bucket).write_batch(batch)
 
     def attach(self, bucket: int, path: Path, index: int) -> None:
         """Count batch `index` of the Arrow file at `path` as rows of `bucket`, without copying it."""
@@ -96,12 +121,14 @@ class StagingArea:
         return writer
 
     def close(self) -> None:
+        for bucket in sorted(self._pending):
+            self._flush(bucket)
         for writer in self._writers.values():
             writer.close()
 
     @property
     def buckets(self) -> list[int]:
-        return sorted(set(self._writers) | set(self._attached))
+        return sorted(set(self._writers) | set(self._pending) | set(self._attached))
 
     def read(self, bucket: int, columns: list[str] | None = None) -> pa.Table:
         """One bucket, read into memory (not memory-mapped: mapped pages of every bucket would
