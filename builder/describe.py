@@ -273,15 +273,6 @@ def caveats(stats: Stats, facts: list[OutletFacts]) -> list[Caveat]:
 # --------------------------------------------------------------------------- figure
 
 
-def warm_up() -> None:
-    """Import matplotlib (about a second) ahead of use; a failure shows up at use."""
-    try:
-        from matplotlib import collections, figure, font_manager, style, ticker  # noqa: F401
-        from matplotlib.backends import backend_agg  # noqa: F401
-    except Exception:  # noqa: BLE001, S110 - the real use raises it again, with its context
-        pass
-
-
 def render_month_plot(stats: Stats) -> bytes:
     """PNG of articles per month of publication, stacked by outlet; the same bytes for the same stats.
 

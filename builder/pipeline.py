@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -208,11 +207,8 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
         chunks = chunked(units, config.batch_rows)
         if record_cache is not None:
             chunks = split_cached(chunks, record_cache, take)
-        warming = None
         for result in runner(chunks, stage_config, record_cache is not None):
             take(result)
-            if warming is None:
-                warming = _warm_up()
         if file_cache is not None:
             file_cache.commit()
     finally:
@@ -244,15 +240,6 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
     describe.write_release_docs(tmp, config, raw, counts, splits, data_files, stats, reasons, len(dedup.duplicates),
                                 takedowns=plan.taken_down, raw_digests=raw_digests)
     return BuildResult(out=tmp, counts=counts, splits=splits, files=data_files, quarantine_reasons=reasons)
-
-
-def _warm_up() -> threading.Thread:
-    """Import what the describe stage needs (matplotlib: about a second) on a side thread
-    while the per-record stage runs. Started only once a result is back, so
-    any worker pool has already forked: no fork ever happens while this thread imports."""
-    thread = threading.Thread(target=describe.warm_up, name="warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def _write_jsonl(path: Path, rows) -> None:
