@@ -131,22 +131,26 @@ class StagingArea:
         return sorted(set(self._writers) | set(self._pending) | set(self._attached))
 
     def read(self, bucket: int, columns: list[str] | None = None) -> pa.Table:
-        """One bucket, read into memory (not memory-mapped: mapped pages of every bucket would
-        count against the process's resident memory for as long as any slice of them lives):
-        its own file, then its attached batches, always in the same order."""
+        """One bucket, read into memory: its own file, then its attached batches, always in the
+        same order.
+
+        Full rows are read, not memory-mapped: mapped pages of every bucket would count against
+        the process's resident memory for as long as any slice of them lives. Some `columns`
+        are read through a mapping, so the pages of the other columns are never touched (the
+        mapping lives on with the returned buffers, which only hold those columns' pages)."""
+        opener = pa.memory_map if columns else pa.OSFile
         tables = []
         if bucket in self._writers:
-            with pa.OSFile(str(self.path(bucket))) as source:
+            with opener(str(self.path(bucket))) as source:
                 tables.append(pa.ipc.open_file(source).read_all())
         attached: dict[Path, list[int]] = {}
         for path, index in self._attached.get(bucket, []):
             attached.setdefault(path, []).append(index)
         for path, indices in attached.items():
-            with pa.OSFile(str(path)) as source:
+            with opener(str(path)) as source:
                 reader = pa.ipc.open_file(source)
                 tables.append(pa.Table.from_batches([reader.get_batch(i) for i in indices], schema=self.schema))
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         if columns:
-            # A compact copy, so the rest of the bucket's buffers are freed at once.
             table = table.select(columns).combine_chunks()
         return table
