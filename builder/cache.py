@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -25,7 +24,7 @@ from builder.identity import file_sha256
 from builder.outlets import OUTLET_DIR
 from builder.records import Article, Quarantined, RawUnit
 from builder.schema import RAW_SCHEMA_PATH
-from builder.stage import buckets_of
+from builder.stage import split_by_bucket
 
 
 def fingerprint(stage_config: object) -> str:
@@ -228,10 +227,8 @@ def _rebucket(pieces: list[Path], target: Path) -> list[list[int]]:
             piece.unlink()
             if writer is None:
                 writer = pa.ipc.new_file(sink, table.schema)
-            buckets = buckets_of(table.column("id").combine_chunks()).to_numpy()
-            for bucket in np.unique(buckets):
-                part = table.filter(pa.array(buckets == bucket)).combine_chunks().to_batches()
-                pending.setdefault(int(bucket), []).extend(part)
+            for bucket, part in split_by_bucket(table):
+                pending.setdefault(bucket, []).extend(part.combine_chunks().to_batches())
             held += table.nbytes
             if held >= _REBUCKET_BYTES:
                 _flush(writer, pending, layout)

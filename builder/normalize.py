@@ -292,7 +292,6 @@ def _headline(page: _Page, title: str | None, not_headlines: tuple[re.Pattern[st
     return page.take(0, "headline")
 
 
-@functools.lru_cache(maxsize=512)
 def _caption_candidates(patterns: tuple[re.Pattern[str], ...]) -> tuple[dict[str, tuple], tuple]:
     """The caption rules worth trying on a paragraph, by its last character, in rule order:
     a rule that must end with another character cannot match (see `last_char`). Each comes

@@ -12,7 +12,7 @@ from builder.cluster import NearDupConfig, representatives
 from builder.dedup import DedupResult
 from builder.records import SPLITS
 from builder.split import SplitConfig, split_codes
-from builder.stage import StagingArea
+from builder.stage import StagingArea, runs
 from builder.takedown import Takedown
 
 
@@ -51,18 +51,15 @@ def _apply_takedowns(kept: pa.Table, dedup: DedupResult, takedowns: list[Takedow
 def _bucket_runs(kept: pa.Table) -> list[tuple[int, int, int]]:
     """(bucket, first row, end row) of each bucket in the kept table: rows are in id order and
     buckets are id ranges, so each bucket is one contiguous run of rows."""
-    buckets = kept.column("_bucket").to_numpy()
-    starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]]) if len(buckets) else np.array([], dtype=np.int64)
-    ends = [*starts[1:], len(buckets)]
-    return [(int(buckets[s]), int(s), int(e)) for s, e in zip(starts, ends)]
+    return runs(kept.column("_bucket").to_numpy())
 
 
-def _kept_bands(staging: StagingArea, positions: pa.Array, runs: list[tuple[int, int, int]]) -> np.ndarray:
+def _kept_bands(staging: StagingArea, positions: pa.Array, bucket_runs: list[tuple[int, int, int]]) -> np.ndarray:
     """LSH band keys of the kept rows (their `positions` in their buckets, in id order) as an
     (n, bands) matrix, read bucket by bucket into one preallocated matrix: only one bucket's
     keys are held twice."""
     matrix: np.ndarray | None = None
-    for bucket, start, end in runs:
+    for bucket, start, end in bucket_runs:
         bands = staging.read(bucket, ["_bands"]).column("_bands").take(positions.slice(start, end - start))
         bands = bands.combine_chunks() if isinstance(bands, pa.ChunkedArray) else bands
         flat = bands.flatten().to_numpy(zero_copy_only=False)
@@ -80,9 +77,9 @@ def make_plan(dedup: DedupResult, staging: StagingArea, takedowns: list[Takedown
     ids = kept.column("id").combine_chunks()
     published = kept.column("published_at").combine_chunks()
     positions = kept.column("_pos").combine_chunks()
-    runs = _bucket_runs(kept)
+    bucket_runs = _bucket_runs(kept)
     if near.enabled:
-        reps = pa.array(representatives(published, _kept_bands(staging, positions, runs)))
+        reps = pa.array(representatives(published, _kept_bands(staging, positions, bucket_runs)))
     else:
         reps = pa.array(np.arange(kept.num_rows, dtype=np.int64))
     cluster_ids = ids.take(reps)
@@ -91,7 +88,7 @@ def make_plan(dedup: DedupResult, staging: StagingArea, takedowns: list[Takedown
     names = pa.array(SPLITS, pa.string())
     counts = dict(zip(SPLITS, (int(c) for c in np.bincount(codes, minlength=len(SPLITS)))))
     buckets: dict[int, BucketPlan] = {}
-    for bucket, start, end in runs:
+    for bucket, start, end in bucket_runs:
         buckets[bucket] = BucketPlan(
             positions=positions.slice(start, end - start),
             cluster_ids=cluster_ids.slice(start, end - start),

@@ -86,6 +86,8 @@ def _feature_yaml(arrow_type: pa.DataType) -> dict[str, Any]:
     """Features._to_yaml_list() of one field, without its name."""
     if pa.types.is_list(arrow_type):
         inner = _feature_yaml(arrow_type.value_type)
+        if "list" in inner:
+            raise TypeError(f"no `datasets` YAML written out for a list of lists ({arrow_type})")
         return {"list": inner.get("dtype", inner.get("struct"))}
     if pa.types.is_struct(arrow_type):
         return {"struct": [{"name": f.name, **_feature_yaml(f.type)} for f in arrow_type]}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -41,6 +42,25 @@ def buckets_of(ids: pa.Array) -> pa.Array:
     order is id order. Arrow kernels, no Python code per id."""
     pairs = pc.index_in(pc.utf8_slice_codeunits(ids, 0, 2), value_set=_HEX_PAIRS)
     return pc.cast(pc.divide(pc.multiply(pairs, BUCKETS), 256), pa.int32())
+
+
+def runs(values: np.ndarray) -> list[tuple[int, int, int]]:
+    """(value, first index, end index) of each run of equal values, in order."""
+    if not len(values):
+        return []
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    ends = [*starts[1:], len(values)]
+    return [(int(values[s]), int(s), int(e)) for s, e in zip(starts, ends)]
+
+
+def split_by_bucket(rows: pa.RecordBatch | pa.Table) -> Iterator[tuple[int, pa.RecordBatch | pa.Table]]:
+    """(bucket, its rows) for each bucket the rows fall in, buckets ascending; a bucket's rows
+    keep their order (the sort is stable)."""
+    buckets = buckets_of(rows.column("id"))
+    order = pc.sort_indices(buckets)
+    rows = rows.take(order)
+    for bucket, start, end in runs(buckets.take(order).to_numpy()):
+        yield bucket, rows.slice(start, end - start)
 
 
 def to_batch(articles: Sequence[tuple[Article | dict, str, int, list[int]]]) -> pa.RecordBatch:
@@ -79,19 +99,9 @@ class StagingArea:
     def add(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows == 0:
             return
-        buckets = buckets_of(batch.column("id"))
-        order = pc.sort_indices(buckets)
-        batch = batch.take(order)
-        sorted_buckets = buckets.take(order).to_pylist()
         row_bytes = batch.nbytes // batch.num_rows + 1  # an average: asking each slice costs more
-        start = 0
-        while start < len(sorted_buckets):
-            bucket = sorted_buckets[start]
-            end = start
-            while end < len(sorted_buckets) and sorted_buckets[end] == bucket:
-                end += 1
-            self._hold(bucket, batch.slice(start, end - start), (end - start) * row_bytes)
-            start = end
+        for bucket, rows in split_by_bucket(batch):
+            self._hold(bucket, rows, rows.num_rows * row_bytes)
 
     def _hold(self, bucket: int, batch: pa.RecordBatch, nbytes: int) -> None:
         self._pending.setdefault(bucket, []).append(batch)
@@ -105,9 +115,7 @@ class StagingArea:
         batches = self._pending.pop(bucket, [])
         self._pending_size.pop(bucket, None)
         if batches:
-            table = pa.Table.from_batches(batches, schema=self.schema).combine_chunks()
-            for batch in table.to_batches():
-                self._writer(bucket).write_batch(batch)
+            self._writer(bucket).write_batch(pa.concat_batches(batches))
 
     def attach(self, bucket: int, path: Path, index: int) -> None:
         """Count batch `index` of the Arrow file at `path` as rows of `bucket`, without copying it."""

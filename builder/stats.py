@@ -58,15 +58,13 @@ class Stats:
         pairs = pa.table({"o": outlets, "s": splits}).group_by(["o", "s"]).aggregate([([], "count_all")])
         for o, s, count in zip(*(pairs.column(c).to_pylist() for c in ("o", "s", "count_all"))):
             self.per_outlet_split[(o, s)] += count
-        new = [slug for slug in pc.unique(outlets).to_pylist() if slug not in self.outlet_names]
-        if new:
+        if any(slug not in self.outlet_names for slug in pc.unique(outlets).to_pylist()):
             for name in (split,) if isinstance(split, str) else split_order:
-                in_split = outlets if isinstance(split, str) else outlets.filter(pc.equal(splits, name))
-                names = table.column("outlet_name") if isinstance(split, str) else \
-                    table.column("outlet_name").filter(pc.equal(splits, name))
-                for slug in pc.unique(in_split).to_pylist():
-                    if slug in new and slug not in self.outlet_names:
-                        self.outlet_names[slug] = names[pc.index(in_split, slug).as_py()].as_py()
+                in_split = pc.equal(splits, name)
+                slugs, names = outlets.filter(in_split), table.column("outlet_name").filter(in_split)
+                for slug in pc.unique(slugs).to_pylist():
+                    if slug not in self.outlet_names:
+                        self.outlet_names[slug] = names[pc.index(slugs, slug).as_py()].as_py()
         self.per_language.update(_counts(pc.fill_null(table.column("language"), "unknown")))
 
         # Months as Python prints them ("%Y-%m"), formatted once per distinct month.
