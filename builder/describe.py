@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import io
+import html
 import json
 import math
 import re
@@ -29,19 +29,22 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 # The source tree the builder runs from; a wheel installed elsewhere has no pyproject.toml beside it.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 LOCK_FILE = "requirements.lock"
-# Packages whose version shapes the bytes of a release (matplotlib and pillow: the PNG figure).
+# Packages whose version shapes the bytes of a release.
 OUTPUT_PACKAGES = ("pyarrow", "datasets", "pydantic", "jsonschema", "python-dateutil", "ftfy", "trafilatura",
-                   "lxml", "numpy", "matplotlib", "pillow")
-PLOT_FILE = "articles_per_month.png"
+                   "lxml", "numpy")
+PLOT_FILE = "articles_per_month.svg"
 CROISSANT_FILE = "croissant.json"
 CITATION_FILE = "CITATION.cff"
 TASK_CATEGORIES = ["text-classification", "summarization", "text-generation"]
 TAGS = ["news", "media-studies", "disinformation", "provenance"]
 # Outlets drawn one by one in the figure; the rest are pooled so that the legend stays readable.
 PLOT_OUTLETS = 12
-PLOT_SIZE_INCHES = (10.0, 5.0)
+PLOT_WIDTH, PLOT_HEIGHT = 1000, 500
+# The "tab20" palette of matplotlib and d3: 10 hues, each dark then light.
+PLOT_COLOURS = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd",
+                "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d",
+                "#17becf", "#9edae5")
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
-PLOT_DPI = 100
 
 
 def raw_fingerprint(raw: Path, known: dict[str, str] | None = None) -> tuple[str, int]:
@@ -273,71 +276,121 @@ def caveats(stats: Stats, facts: list[OutletFacts]) -> list[Caveat]:
 # --------------------------------------------------------------------------- figure
 
 
+def _xml_text(value: str, limit: int = 48) -> str:
+    """Text safe inside an SVG element: characters XML 1.0 forbids dropped, markup escaped,
+    long names cut (the full name is in the datasheet's outlet table)."""
+    value = "".join(c for c in value if c in "\t\n\r" or ("\x20" <= c <= "\ud7ff") or ("\ue000" <= c <= "\ufffd")
+                    or c >= "\U00010000")
+    value = " ".join(value.split())
+    if len(value) > limit:
+        value = value[:limit - 1] + "…"
+    return html.escape(value, quote=True)
+
+
+def _num(value: float) -> str:
+    """A coordinate printed the same way everywhere: at most two decimals, no trailing zeros."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _y_ticks(top: int, most: int = 6) -> list[int]:
+    """Round, evenly spaced integer ticks from 0 to at least `top`, at most `most` intervals."""
+    top = max(top, 1)
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            if math.ceil(top / step) <= most:
+                return list(range(0, step * math.ceil(top / step) + 1, step))
+        magnitude *= 10
+
+
 def render_month_plot(stats: Stats) -> bytes:
-    """PNG of articles per month of publication, stacked by outlet; the same bytes for the same stats.
+    """SVG of articles per month of publication, stacked by outlet.
 
-    Determinism: no pyplot state, matplotlib's default style (no user matplotlibrc), the DejaVu Sans
-    file bundled with matplotlib named by path (never a system font), explicit ticks, fixed size and
-    dpi, and no `Software` text chunk.
+    Written element by element from the stats, with fixed-precision coordinates: the bytes depend
+    on nothing but the stats (no plotting library, font file, renderer or compressor), so any
+    machine rebuilds the same file. Text is drawn by the viewer, in a sans-serif font.
     """
-    import matplotlib
-    import matplotlib.style
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import PolyCollection
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.ticker import MaxNLocator
-
-    font = FontProperties(fname=str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size=9)
-    title_font = FontProperties(fname=font.get_file(), size=12)
+    w, h = PLOT_WIDTH, PLOT_HEIGHT
+    left, top, width, height = 70.0, 70.0, 680.0, 330.0
     undated = stats.per_month.get("unknown", 0)
-    with matplotlib.style.context("default"):
-        fig = Figure(figsize=PLOT_SIZE_INCHES, dpi=PLOT_DPI)
-        FigureCanvasAgg(fig)
-        ax = fig.add_axes((0.07, 0.2, 0.68, 0.66))
-        if not stats.date_min or not stats.date_max:
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, f"No article has a published date ({stats.rows} undated).",
-                    ha="center", va="center", fontproperties=title_font, transform=ax.transAxes)
-        else:
-            months = _month_range(stats.date_min, stats.date_max)
-            totals = Counter()
-            for (outlet, month), count in stats.per_outlet_month.items():
-                if month != "unknown":
-                    totals[outlet] += count
-            ranked = sorted(totals, key=lambda o: (-totals[o], o))
-            shown, pooled = ranked[:PLOT_OUTLETS], set(ranked[PLOT_OUTLETS:])
-            series = [(o, [stats.per_outlet_month.get((o, m), 0) for m in months]) for o in shown]
-            if pooled:
-                series.append((f"{len(pooled)} other outlets",
-                               [sum(stats.per_outlet_month.get((o, m), 0) for o in sorted(pooled)) for m in months]))
-            colours = matplotlib.colormaps["tab20"].colors
-            bottom = [0] * len(months)
-            for i, (label, counts) in enumerate(series):
-                # One collection of bars per outlet: a patch per bar costs seconds on long ranges.
-                bars = [[(x - 0.425, b), (x - 0.425, b + c), (x + 0.425, b + c), (x + 0.425, b)]
-                        for x, (b, c) in enumerate(zip(bottom, counts)) if c]
-                ax.add_collection(PolyCollection(bars, facecolors=[colours[i % len(colours)]], linewidths=0,
-                                                 label=label))
-                bottom = [b + c for b, c in zip(bottom, counts)]
-            step = max(1, math.ceil(len(months) / 18))
-            ax.set_xticks(range(0, len(months), step), [months[i] for i in range(0, len(months), step)],
-                          rotation=60, ha="right", fontproperties=font)
-            ax.set_xlim(-0.6, len(months) - 0.4)
-            yticks = [t for t in MaxNLocator(nbins=6, integer=True).tick_values(0, max(bottom) or 1) if t >= 0]
-            ax.set_yticks(yticks, [f"{int(t)}" for t in yticks], fontproperties=font)
-            ax.set_ylim(0, yticks[-1])
-            ax.set_ylabel("articles", fontproperties=font)
-            ax.set_xlabel("month of publication (UTC)", fontproperties=font)
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), prop=font, frameon=False,
-                      title="outlet", title_fontproperties=font)
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
-        note = f"\n{undated} article(s) without a published date are not shown" if undated and stats.date_min else ""
-        ax.set_title(f"Articles per month of publication, by outlet{note}", fontproperties=title_font, loc="left")
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=PLOT_DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    title = "Articles per month of publication, by outlet"
+    note = f"{undated} article(s) without a published date are not shown." if undated and stats.date_min else ""
+    out: list[str] = []
+    add = out.append
+    if not stats.date_min or not stats.date_max:
+        desc = f"No article has a published date ({stats.rows} undated)."
+        body = [(f'<text x="{_num(left + width / 2)}" y="{_num(top + height / 2)}" text-anchor="middle" '
+                 f'font-size="14">{_xml_text(desc, 200)}</text>')]
+    else:
+        months = _month_range(stats.date_min, stats.date_max)
+        totals: Counter = Counter()
+        for (outlet, month), count in stats.per_outlet_month.items():
+            if month != "unknown":
+                totals[outlet] += count
+        ranked = sorted(totals, key=lambda o: (-totals[o], o))
+        shown, pooled = ranked[:PLOT_OUTLETS], ranked[PLOT_OUTLETS:]
+        series = [(o, [stats.per_outlet_month.get((o, m), 0) for m in months]) for o in shown]
+        if pooled:
+            series.append((f"{len(pooled)} other outlets",
+                           [sum(stats.per_outlet_month.get((o, m), 0) for o in pooled) for m in months]))
+        stacked = [sum(counts[i] for _, counts in series) for i in range(len(months))]
+        ticks = _y_ticks(max(stacked))
+        scale = height / ticks[-1]
+        band = width / len(months)
+        bar = band * 0.85
+        dated = sum(stacked)
+        desc = (f"{dated} dated articles from {len(ranked)} outlets, {months[0]} to {months[-1]}, stacked by "
+                f"outlet ({len(shown)} drawn one by one" + (f", {len(pooled)} pooled)." if pooled else ")."))
+        body = []
+        # axes: y grid labels, then the bars of each outlet as one path, then the x labels
+        for t in ticks:
+            y = top + height - t * scale
+            body.append(f'<line x1="{_num(left - 4)}" y1="{_num(y)}" x2="{_num(left)}" y2="{_num(y)}" stroke="#000"/>'
+                        f'<text x="{_num(left - 7)}" y="{_num(y + 4)}" text-anchor="end">{t}</text>')
+        bottom = [0] * len(months)
+        for i, (label, counts) in enumerate(series):
+            rects = []
+            for x, (b, c) in enumerate(zip(bottom, counts)):
+                if c:
+                    x0 = left + x * band + (band - bar) / 2
+                    y0 = top + height - (b + c) * scale
+                    rects.append(f"M{_num(x0)} {_num(y0)}h{_num(bar)}v{_num(c * scale)}h{_num(-bar)}z")
+            body.append(f'<path fill="{PLOT_COLOURS[i % len(PLOT_COLOURS)]}" d="{"".join(rects)}">'
+                        f"<title>{_xml_text(label)}</title></path>")
+            bottom = [b + c for b, c in zip(bottom, counts)]
+        step = max(1, math.ceil(len(months) / 18))
+        for x in range(0, len(months), step):
+            cx, cy = left + x * band + band / 2, top + height
+            body.append(f'<line x1="{_num(cx)}" y1="{_num(cy)}" x2="{_num(cx)}" y2="{_num(cy + 4)}" stroke="#000"/>'
+                        f'<text transform="translate({_num(cx + 3)} {_num(cy + 10)}) rotate(-60)" '
+                        f'text-anchor="end">{months[x]}</text>')
+        body.append(f'<path d="M{_num(left)} {_num(top)}V{_num(top + height)}H{_num(left + width)}" fill="none" '
+                    'stroke="#000"/>')
+        body.append(f'<text transform="translate(30 {_num(top + height / 2)}) rotate(-90)" text-anchor="middle">'
+                    "articles</text>")
+        body.append(f'<text x="{_num(left + width / 2)}" y="{h - 12}" text-anchor="middle">'
+                    "month of publication (UTC)</text>")
+        lx, ly = left + width + 15, top
+        body.append(f'<text x="{_num(lx)}" y="{_num(ly + 4)}">outlet</text>')
+        for i, (label, _) in enumerate(series):
+            y = ly + 18 * (i + 1)
+            body.append(f'<rect x="{_num(lx)}" y="{_num(y - 5)}" width="14" height="10" '
+                        f'fill="{PLOT_COLOURS[i % len(PLOT_COLOURS)]}"/>'
+                        f'<text x="{_num(lx + 20)}" y="{_num(y + 4)}">{_xml_text(label, 28)}</text>')
+    add('<?xml version="1.0" encoding="UTF-8"?>')
+    add(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
+        'aria-labelledby="title desc" font-family="DejaVu Sans, Verdana, Arial, sans-serif" font-size="11">')
+    add(f'<title id="title">{_xml_text(title, 200)}</title>')
+    add(f'<desc id="desc">{_xml_text(desc, 400)}</desc>')
+    add(f'<rect width="{w}" height="{h}" fill="#fff"/>')
+    add(f'<text x="{_num(left)}" y="{_num(top - (32 if note else 14))}" font-size="15">{_xml_text(title, 200)}</text>')
+    if note:
+        add(f'<text x="{_num(left)}" y="{_num(top - 12)}" font-size="12">{_xml_text(note, 200)}</text>')
+    out.extend(body)
+    add("</svg>")
+    return ("\n".join(out) + "\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------- datasheet

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import re
 import socket
@@ -12,6 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 from unittest import mock
+from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
@@ -49,6 +51,7 @@ GEBRU_SECTIONS = ("## Motivation", "## Composition", "## Collection process", "#
                   "## Uses", "## Distribution", "## Maintenance")
 DATA_STATEMENT_ITEMS = ("Curation rationale", "Language variety", "Speaker demographics", "Annotator demographics",
                         "Speech situation", "Text characteristics", "Recording quality", "Provenance")
+SVG = "{http://www.w3.org/2000/svg}"
 NEW_FILES = (describe.PLOT_FILE, describe.CROISSANT_FILE, describe.CITATION_FILE)
 
 
@@ -130,28 +133,98 @@ def test_counting_a_bucket_at_once_equals_counting_its_splits_one_by_one(rich: P
 # --------------------------------------------------------------------------- figure
 
 
+def _svg(data: bytes) -> ET.Element:
+    """The figure parsed as XML (a malformed file raises here)."""
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<svg ')
+    return ET.fromstring(data)
+
+
+def _bar_heights(root: ET.Element) -> dict[str, list[float]]:
+    """Heights of the bars of each series, by the series' title, read back from the path data."""
+    bars = {}
+    for path in root.iter(f"{SVG}path"):
+        title = path.find(f"{SVG}title")
+        if title is not None:
+            bars[title.text] = [float(v) for v in re.findall(r"v(-?[0-9.]+)", path.get("d"))]
+    return bars
+
+
 def test_month_plot_is_byte_identical_across_renders_and_processes(rich: Path) -> None:
     stats = _stats(rich)
     first = describe.render_month_plot(stats)
     assert first == describe.render_month_plot(stats)
     assert first == (rich / describe.PLOT_FILE).read_bytes()
-    # A fresh interpreter has a cold font cache and no pyplot state: the bytes must not change.
     code = ("import sys; from pathlib import Path; from tests.test_describe import _stats; from builder import describe; "
             f"sys.stdout.buffer.write(describe.render_month_plot(_stats(Path({str(rich)!r}))))")
-    other = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, check=True).stdout
+    other = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "123"}).stdout
     assert other == first
-    assert first.startswith(b"\x89PNG\r\n\x1a\n")
-    width, height = int.from_bytes(first[16:20], "big"), int.from_bytes(first[20:24], "big")
-    assert (width, height) == (1000, 500)
-    for chunk in (b"tIME", b"Software", b"Matplotlib"):
-        assert chunk not in first, f"{chunk!r} would make the PNG depend on the clock or the installed version"
+    root = _svg(first)
+    assert (root.get("width"), root.get("height"), root.get("viewBox")) == ("1000", "500", "0 0 1000 500")
+
+
+def test_month_plot_bars_add_up_to_the_counts(rich: Path) -> None:
+    stats = _stats(rich)
+    root = _svg(describe.render_month_plot(stats))
+    bars = _bar_heights(root)
+    per_outlet = Counter()
+    for (outlet, month), count in stats.per_outlet_month.items():
+        if month != "unknown":
+            per_outlet[outlet] += count
+    assert set(bars) == set(per_outlet)  # fewer outlets than PLOT_OUTLETS: each drawn on its own
+    # One pixel scale for every bar: heights are proportional to the counts, month by month.
+    scale = {round(sum(h) / per_outlet[o], 6) for o, h in bars.items()}
+    assert len(scale) == 1 and scale.pop() > 0
+    for outlet, heights in bars.items():
+        assert len(heights) == sum(1 for (o, m), c in stats.per_outlet_month.items() if o == outlet and m != "unknown" and c)
+    legend = [t.text for t in root.iter(f"{SVG}text")]
+    assert "outlet" in legend and all(o in legend for o in per_outlet)
+    ticks = [int(t) for t in legend if t and t.isdigit()]
+    assert ticks[0] == 0 and ticks[-1] >= max(sum(c for (_, m), c in stats.per_outlet_month.items() if m == month)
+                                              for month in stats.per_month if month != "unknown")
+
+
+def test_month_plot_pools_outlets_past_the_limit_and_notes_undated() -> None:
+    stats = Stats(rows=0, date_min="2020-01", date_max="2020-03")
+    for i in range(describe.PLOT_OUTLETS + 3):
+        stats.per_outlet_month[(f"outlet-{i:02d}", "2020-02")] = 100 - i
+    stats.per_outlet_month[("outlet-00", "unknown")] = 7
+    stats.per_month["unknown"] = 7
+    root = _svg(describe.render_month_plot(stats))
+    bars = _bar_heights(root)
+    assert len(bars) == describe.PLOT_OUTLETS + 1 and "3 other outlets" in bars
+    assert "outlet-14" not in bars and "outlet-00" in bars
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "7 article(s) without a published date are not shown." in texts
+    assert "2020-01" in texts and "2020-03" in texts  # every month of the range is on the axis
+
+
+@pytest.mark.parametrize("name", ["<script>alert(1)</script>", "a & b \"q\" 'r'", "nul\x00 and \x1b esc \ud800 lone",
+                                  "x" * 5000, "رسانه‌ها 📰"])
+def test_month_plot_is_well_formed_whatever_the_outlet_is_called(name: str) -> None:
+    stats = Stats(rows=1, date_min="2021-05", date_max="2021-05")
+    stats.per_outlet_month[(name, "2021-05")] = 1
+    data = describe.render_month_plot(stats)
+    root = _svg(data)
+    assert b"<script" not in data and len(data) < 5000
+    (label,) = _bar_heights(root)
+    assert "\x00" not in label and "\ud800" not in label and len(label) <= 48
 
 
 def test_month_plot_without_any_date_still_renders() -> None:
     stats = Stats(rows=3)
     stats.per_month["unknown"] = 3
-    png = describe.render_month_plot(stats)
-    assert png.startswith(b"\x89PNG") and png == describe.render_month_plot(stats)
+    svg = describe.render_month_plot(stats)
+    root = _svg(svg)
+    assert svg == describe.render_month_plot(stats)
+    assert "No article has a published date (3 undated)." in [t.text for t in root.iter(f"{SVG}text")]
+    assert not _bar_heights(root)
+
+
+@pytest.mark.parametrize(("top", "ticks"), [(0, [0, 1]), (1, [0, 1]), (6, [0, 1, 2, 3, 4, 5, 6]), (7, [0, 2, 4, 6, 8]),
+                                            (101, [0, 20, 40, 60, 80, 100, 120]), (1234, [0, 500, 1000, 1500]), (120, [0, 20, 40, 60, 80, 100, 120])])
+def test_y_ticks_are_round_and_cover_the_tallest_bar(top: int, ticks: list[int]) -> None:
+    assert describe._y_ticks(top) == ticks
 
 
 # --------------------------------------------------------------------------- datasheet
@@ -342,8 +415,9 @@ def _repo_config_without_release_date(tmp_path: Path):
 def test_bibtex_entry(tmp_path: Path) -> None:
     config = _repo_config_without_release_date(tmp_path)
     entry = render_bibtex(config)
-    assert entry.startswith("@misc{news_corpus_sample_0_1_1,") and entry.endswith("}")
-    assert "version = {0.1.1}" in entry and "year" not in entry
+    key = "news_corpus_sample_" + config.version.replace(".", "_")
+    assert entry.startswith(f"@misc{{{key},") and entry.endswith("}")
+    assert f"version = {{{config.version}}}" in entry and "year" not in entry
     assert entry.count("{") == entry.count("}")
 
 

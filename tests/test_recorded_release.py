@@ -20,4 +20,4 @@ def test_recorded_release_reproduces(tmp_path: Path) -> None:
     rebuilt = json.loads((out / "MANIFEST.json").read_text(encoding="utf-8"))
     assert rebuilt["files"] == recorded["files"], "a rebuild of raw/ no longer matches the recorded release"
     assert (out / "DATASHEET.md").read_bytes() == (REPO / "DATASHEET.md").read_bytes()
-    assert (out / "articles_per_month.png").read_bytes() == (REPO / "articles_per_month.png").read_bytes()
+    assert (out / "articles_per_month.svg").read_bytes() == (REPO / "articles_per_month.svg").read_bytes()
