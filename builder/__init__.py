@@ -3,4 +3,4 @@
 __version__ = "0.3.0"
 
 # Bumped whenever normalization output changes for any input; recorded in every release.
-NORMALIZER_VERSION = "1.0.0"
+NORMALIZER_VERSION = "1.1.0"

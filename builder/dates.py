@@ -233,6 +233,14 @@ def _zone_after_time(m: re.Match[str]) -> dt.tzinfo | None:
     return _OFFSETS[offset]
 
 
+# What pages print before a publication date, in metadata as in the page text: "Published On
+# 1 Jan 2020", "Published: Nov 24, 2025". "Updated ..." is not a publication time and stays unread.
+STAMP_PREFIX = re.compile(r"^(?:Published|PUBLISHED|First published|Posted|Published [Oo]n)\s*:?\s*(?:[Oo]n\s+)?")
+# "Mon 24 Nov 2025 10.30 GMT": a time written with a dot after a full date (dateutil would read
+# "10.30" as one more date number).
+_DOTTED_TIME = re.compile(r"(?<=[0-9]{4} )([0-9]{1,2})\.([0-9]{2})(?=(?: [A-Z]{2,5})?$)")
+
+
 def parse_published(text: str, timezone: str | None) -> tuple[dt.datetime | None, str | None]:
     """(UTC time, how its zone was known) for a published date as shown, or (None, None).
 
@@ -246,6 +254,14 @@ def parse_published(text: str, timezone: str | None) -> tuple[dt.datetime | None
     iso = _iso(text)
     if iso is not None:
         return iso
+    text = _DOTTED_TIME.sub(r"\1:\2", STAMP_PREFIX.sub("", text))
+    try:
+        return _resolve(text, timezone)
+    except (ValueError, OverflowError):  # an offset of a day or more ("GMT+25") has no UTC time
+        return None, None
+
+
+def _resolve(text: str, timezone: str | None) -> tuple[dt.datetime | None, str | None]:
     a, b = _parse_both(text, _DEFAULT_A, _DEFAULT_B)
     if a is None or b is None:
         return None, None

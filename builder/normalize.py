@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from builder.dates import parse_published, parse_rfc3339, resolve_dateline_date
+from builder.dates import STAMP_PREFIX, parse_published, parse_rfc3339, resolve_dateline_date
 from builder.identity import article_id, canonical_url
 from builder.outlets import BoilerplateRule, Outlet, Registry, Rules
 from builder.records import Article, Dateline, Image, Removed
@@ -400,7 +400,6 @@ _MOJIBAKE_HINT = re.compile(r"[ÂÃÄÅÆÇÐÑÒÓ×ØÙâ][\x80-\xbf€‚ƒ�
 # "said.The" -> "said." / "The": a capture that lost the break between two paragraphs.
 _GLUED = re.compile(r"(?<=[a-z0-9]{2}[.!?])(?=[A-Z][a-z])|(?<=[a-z0-9]{2}[.!?][\"”’])(?=[A-Z][a-z])")
 _GLUED_HINT = re.compile(r"[.!?][\"”’]?[A-Z]")
-_STAMP_PREFIX = re.compile(r"^(?:Published|PUBLISHED|First published|Posted|Published [Oo]n)\s*:?\s*(?:[Oo]n\s+)?")
 
 
 _MOJIBAKE_LEADS = "ÂÃÄÅÆÇÐÑÒÓ×ØÙâ"  # the first character class of _MOJIBAKE_HINT
@@ -435,8 +434,8 @@ def _page_text_date(removed: list[Removed], timezone: str | None) -> tuple[dt.da
     """A 'Published …' stamp the boilerplate rules took out of the page, as a date."""
     for item in removed:
         stamp = item.text.lstrip("|,•·- ")
-        if item.kind == "timestamp" and _STAMP_PREFIX.match(stamp):
-            value, source = parse_published(_STAMP_PREFIX.sub("", stamp), timezone)
+        if item.kind == "timestamp" and STAMP_PREFIX.match(stamp):
+            value, source = parse_published(STAMP_PREFIX.sub("", stamp), timezone)
             if value is not None:
                 return value, "page_text" if source in ("metadata", "metadata_assumed_tz") else f"page_text_{source.removeprefix('metadata_')}"
     return None, None

@@ -7,16 +7,19 @@ import datetime as dt
 import random
 import re
 
+import pytest
+
 from builder.dates import (
     _DEFAULT_A,
     _DEFAULT_B,
     _TZINFOS,
+    STAMP_PREFIX,
     _parse,
     _parse_both,
     _parse_both_dateutil,
     _parse_both_fast,
+    parse_published,
 )
-from builder.normalize import _STAMP_PREFIX
 from tests.synthetic import _PUBLISHED_STYLES, AP_MONTHS, MONTHS, SHORT_MONTHS, _published
 
 ODD = ["", " ", "Monday", "Nov. 24", "24 Nov", "10:00", "31", "Feb 29", "29 Feb 2023", "2023-02-30",
@@ -161,7 +164,7 @@ def test_fast_path_reads_generator_formats_exactly() -> None:
     taken: dict[str, int] = {}
     for style, text in published:
         taken[style] = taken.get(style, 0) + _assert_exact(text)
-        stripped = _STAMP_PREFIX.sub("", text)  # what a page's "Published …" stamp passes on
+        stripped = STAMP_PREFIX.sub("", text)  # what a page's "Published …" stamp passes on
         if stripped != text:
             assert _assert_exact(stripped), stripped
     # Every style but ISO with an offset (read before dateutil is reached) takes the fast path.
@@ -204,3 +207,40 @@ else:
     @given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
     def test_fast_path_is_exact_on_token_soup(text: str) -> None:
         _assert_exact(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # The words pages print before a publication date, in metadata as in the page text
+    ("Published On 1 Jan 2020", ("2020-01-01T00:00:00+00:00", "metadata_date_only")),
+    ("Published: Nov 24, 2025 10:30 AM", ("2025-11-24T10:30:00+00:00", "metadata_assumed_tz")),
+    ("Published on 3 March 2021 12.05", ("2021-03-03T12:05:00+00:00", "metadata_assumed_tz")),
+    ("First published Tue, 4 May 2021 09:00:00 GMT", ("2021-05-04T09:00:00+00:00", "metadata")),
+    # A time written with a dot after a full date
+    ("Mon 24 Nov 2025 10.30 GMT", ("2025-11-24T10:30:00+00:00", "metadata")),
+    ("Sat 6 Jul 2024 23.59 BST", ("2024-07-06T22:59:00+00:00", "metadata")),
+    # An update time is not a publication time
+    ("Updated 10:30 AM EST, Mon November 24, 2025", (None, None)),
+    # An offset of a day or more has no UTC time: no date, and no error
+    ("Nov 24, 2025 10:00 GMT+25", (None, None)),
+    ("Nov 24, 2025 10:00 -2500", (None, None)),
+])
+def test_published_metadata_as_pages_print_it(text: str, expected: tuple[str | None, str | None]) -> None:
+    value, source = parse_published(text, "Europe/London")
+    assert (value.isoformat() if value else None, source) == expected
+
+
+def test_every_printed_style_reads_back_as_the_time_printed() -> None:
+    """Each page style the generator prints, from a UTC time, reads back as that time (to what
+    the style shows); only a style without a year, or an update stamp, gives no date."""
+    rng = random.Random(5)
+    unread = {"tass": "no year", "cnn": "an update time"}
+    for _ in range(200):
+        when = dt.datetime(2019, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=rng.randint(0, 6 * 365 * 1440))
+        for style in _PUBLISHED_STYLES:
+            value, source = parse_published(_published(when, style), None)
+            if style in unread:
+                assert value is None, style
+            elif source == "metadata_date_only":
+                assert value == when.replace(hour=0, minute=0), style
+            else:
+                assert value == when, (style, _published(when, style), value)
