@@ -251,10 +251,11 @@ def parse_published(text: str, timezone: str | None) -> tuple[dt.datetime | None
     text = text.strip()
     if not text or len(text) > 200:
         return None, None
+    text = STAMP_PREFIX.sub("", text)
     iso = _iso(text)
     if iso is not None:
         return iso
-    text = _DOTTED_TIME.sub(r"\1:\2", STAMP_PREFIX.sub("", text))
+    text = _DOTTED_TIME.sub(r"\1:\2", text)
     try:
         return _resolve(text, timezone)
     except (ValueError, OverflowError):  # an offset of a day or more ("GMT+25") has no UTC time

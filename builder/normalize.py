@@ -435,7 +435,7 @@ def _page_text_date(removed: list[Removed], timezone: str | None) -> tuple[dt.da
     for item in removed:
         stamp = item.text.lstrip("|,•·- ")
         if item.kind == "timestamp" and STAMP_PREFIX.match(stamp):
-            value, source = parse_published(STAMP_PREFIX.sub("", stamp), timezone)
+            value, source = parse_published(stamp, timezone)
             if value is not None:
                 return value, "page_text" if source in ("metadata", "metadata_assumed_tz") else f"page_text_{source.removeprefix('metadata_')}"
     return None, None

@@ -215,6 +215,7 @@ else:
     ("Published: Nov 24, 2025 10:30 AM", ("2025-11-24T10:30:00+00:00", "metadata_assumed_tz")),
     ("Published on 3 March 2021 12.05", ("2021-03-03T12:05:00+00:00", "metadata_assumed_tz")),
     ("First published Tue, 4 May 2021 09:00:00 GMT", ("2021-05-04T09:00:00+00:00", "metadata")),
+    ("Published: 2025-11-24T10:00:00+03:00", ("2025-11-24T07:00:00+00:00", "metadata")),
     # A time written with a dot after a full date
     ("Mon 24 Nov 2025 10.30 GMT", ("2025-11-24T10:30:00+00:00", "metadata")),
     ("Sat 6 Jul 2024 23.59 BST", ("2024-07-06T22:59:00+00:00", "metadata")),
