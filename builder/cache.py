@@ -68,6 +68,10 @@ def restore(payload: str, unit: RawUnit) -> tuple[dict, list[int]] | Quarantined
     return row, data["b"]
 
 
+# Cache entries per SQLite transaction.
+COMMIT_EVERY = 10_000
+
+
 class RecordCache:
     """One SQLite file per fingerprint under `directory`; stale fingerprints are never read."""
 
@@ -77,6 +81,7 @@ class RecordCache:
         self._db = sqlite3.connect(self.path)
         self._db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, payload TEXT NOT NULL)")
         self.hits = self.misses = 0
+        self._uncommitted = 0
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -89,11 +94,26 @@ class RecordCache:
         return found
 
     def put_many(self, entries: Iterable[tuple[str, str]]) -> None:
+        before = self._db.total_changes
         self._db.executemany("INSERT OR REPLACE INTO records (key, payload) VALUES (?, ?)", entries)
+        self._uncommitted += self._db.total_changes - before
+        if self._uncommitted >= COMMIT_EVERY:
+            self.commit()
+
+    def commit(self) -> None:
+        """Make the entries put so far durable. Each commit syncs the file to disk (about a
+        tenth of a second), so entries are committed in thousands, not chunk by chunk; a build
+        killed before a commit loses only the work since the last one."""
         self._db.commit()
+        self._uncommitted = 0
 
     def close(self) -> None:
-        self._db.close()
+        """Commit what was put (the entries of a build that failed later are still right) and
+        close."""
+        try:
+            self.commit()
+        finally:
+            self._db.close()
 
 
 class FileCache:

@@ -146,3 +146,55 @@ def test_work_left_by_a_killed_build_is_removed(tmp_path: Path, config_file: Pat
     cache = FileCache(tmp_path / "cache", StageConfig(limits=config.limits, near_duplicates=config.near_duplicates))
     cache.close()
     assert not abandoned.exists() and live.exists() and other_host.exists()
+
+
+def test_records_of_a_build_that_failed_later_are_kept(tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    """Record results are committed in thousands, not chunk by chunk; a build that fails after
+    the per-record stage still leaves them in the cache, so the next build does not redo them."""
+    write_corpus(tmp_path / "raw", 30, seed=31, bad_every=6)
+    config = load_config(config_file)
+    cache = tmp_path / "cache"
+
+    from builder import pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pipeline, "deduplicate", broken)
+    try:
+        build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    except RuntimeError as exc:
+        assert "disk on fire" in str(exc)
+    else:
+        raise AssertionError("the build should have failed")
+    monkeypatch.undo()
+    shutil.rmtree(next(cache.glob("files-*")))  # only the per-record cache can serve the next build
+
+    processed: list[int] = []
+    original = engine.process_batch
+    monkeypatch.setattr(engine, "process_batch", lambda units, limits: processed.append(len(units)) or original(units, limits))
+    build(tmp_path / "raw", tmp_path / "second", config, cache=cache)
+    assert sum(processed) == 0
+    monkeypatch.setattr(engine, "process_batch", original)
+    build(tmp_path / "raw", tmp_path / "clean", config)
+    assert release_bytes(tmp_path / "second") == release_bytes(tmp_path / "clean")
+
+
+def test_record_cache_commits_in_thousands(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    from builder import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "COMMIT_EVERY", 3)
+    records = cache_module.RecordCache(tmp_path, "config")
+    other = sqlite3.connect(records.path)
+    count = lambda: other.execute("SELECT COUNT(*) FROM records").fetchone()[0]  # noqa: E731
+    records.put_many([("a", "1"), ("b", "2")])
+    assert count() == 0  # not committed yet: another reader does not see them
+    assert records.get_many(["a", "b", "c"]) == {"a": "1", "b": "2"}  # but this build does
+    records.put_many([("c", "3")])
+    assert count() == 3
+    records.put_many([("d", "4")])
+    records.close()
+    assert count() == 4
+    other.close()
