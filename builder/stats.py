@@ -55,9 +55,7 @@ class Stats:
         self.per_split.update(_counts(splits))
         outlets = table.column("outlet")
         self.per_outlet.update(_counts(outlets))
-        pairs = pa.table({"o": outlets, "s": splits}).group_by(["o", "s"]).aggregate([([], "count_all")])
-        for o, s, count in zip(*(pairs.column(c).to_pylist() for c in ("o", "s", "count_all"))):
-            self.per_outlet_split[(o, s)] += count
+        self.per_outlet_split.update(_pair_counts(outlets, splits))
         if any(slug not in self.outlet_names for slug in pc.unique(outlets).to_pylist()):
             for name in (split,) if isinstance(split, str) else split_order:
                 in_split = pc.equal(splits, name)
@@ -75,8 +73,7 @@ class Stats:
         label[None] = "unknown"
         for ym, count in _counts(year_month).items():
             self.per_month[label[ym]] += count
-        pairs = pa.table({"o": outlets, "m": year_month}).group_by(["o", "m"]).aggregate([([], "count_all")])
-        for o, ym, count in zip(*(pairs.column(c).to_pylist() for c in ("o", "m", "count_all"))):
+        for (o, ym), count in _pair_counts(outlets, year_month).items():
             self.per_outlet_month[(o, label[ym])] += count
         dated = [m for ym, m in label.items() if ym is not None]
         if dated:
@@ -111,8 +108,15 @@ class Stats:
         removed = table.column("removed").combine_chunks()
         kinds = pc.struct_field(pc.list_flatten(removed), "kind")
         self.removed_kinds.update(_counts(kinds))
-        rows_with = pa.table({"row": pc.list_parent_indices(removed), "kind": kinds}).group_by(["row", "kind"]).aggregate([])
-        self.removed_records.update(_counts(rows_with.column("kind")))
+        # Records with at least one removal of each kind: distinct (row, kind) pairs, by kind.
+        if len(kinds):
+            encoded = pc.dictionary_encode(kinds, null_encoding="encode")
+            width = len(encoded.dictionary)
+            rows = pc.list_parent_indices(removed).to_numpy().astype(np.int64)
+            pairs = np.unique(rows * width + encoded.indices.to_numpy(zero_copy_only=False))
+            for kind, count in zip(encoded.dictionary.to_pylist(), np.bincount(pairs % width, minlength=width)):
+                if count:
+                    self.removed_records[kind] += int(count)
 
     def near_duplicate_clusters(self) -> tuple[int, int]:
         """(clusters with more than one article, articles in those clusters), from `cluster_id`."""
@@ -127,6 +131,24 @@ def _counts(values: pa.Array | pa.ChunkedArray) -> dict:
     """{value: count}, nulls under None."""
     counted = pc.value_counts(values)
     return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist()))
+
+
+def _pair_counts(first: pa.Array | pa.ChunkedArray, second: pa.Array | pa.ChunkedArray) -> dict[tuple, int]:
+    """{(a, b): rows} over the rows of two equal-length columns, nulls as None: both columns
+    dictionary-encoded, each pair of codes made one integer and counted in numpy (a group-by
+    costs milliseconds of fixed overhead on every call)."""
+    codes, values = [], []
+    for column in (first, second):
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        encoded = pc.dictionary_encode(column, null_encoding="encode")
+        codes.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+        values.append(encoded.dictionary.to_pylist())
+    if not len(codes[0]):
+        return {}
+    width = max(len(values[1]), 1)
+    found, counts = np.unique(codes[0] * width + codes[1], return_counts=True)
+    return {(values[0][int(c) // width], values[1][int(c) % width]): int(n) for c, n in zip(found, counts)}
 
 
 def _bin(length: int) -> str:
