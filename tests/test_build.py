@@ -208,3 +208,32 @@ def test_a_build_does_not_import_datasets(tmp_path: Path, config_file: Path) -> 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "out" / "README.md").is_file()
+
+
+def test_global_stages_use_jemalloc_and_give_the_pool_back(tmp_path: Path, config_file: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+
+    from builder import pipeline
+
+    write_corpus(tmp_path / "raw", 12, seed=4)
+    seen: list[str] = []
+    real = pipeline.write_splits
+    monkeypatch.setattr(pipeline, "write_splits",
+                        lambda *a: seen.append(pa.default_memory_pool().backend_name) or real(*a))
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    before = pa.default_memory_pool().backend_name
+    _build(tmp_path / "raw", tmp_path / "out", config_file)
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        assert seen == [before]
+    else:
+        assert seen == ["jemalloc"]
+    assert pa.default_memory_pool().backend_name == before
+
+    # A pool the user named is left alone, and the bytes do not depend on the pool.
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+    _build(tmp_path / "raw", tmp_path / "again", config_file)
+    assert seen[-1] == before
+    assert release_bytes(tmp_path / "again") == release_bytes(tmp_path / "out")
