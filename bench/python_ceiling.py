@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_build import _floor_once  # noqa: E402
-from tests.synthetic import write_corpus  # noqa: E402
+from bench.bench_build import _floor_once
+from tests.synthetic import write_corpus
 
 # A scan that rarely matches: the cheapest pass over a body a text normalizer can make.
 _SCAN = re.compile(r"[ \t]{2,}|\u00a0")

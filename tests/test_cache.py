@@ -188,7 +188,7 @@ def test_record_cache_commits_in_thousands(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(cache_module, "COMMIT_EVERY", 3)
     records = cache_module.RecordCache(tmp_path, "config")
     other = sqlite3.connect(records.path)
-    count = lambda: other.execute("SELECT COUNT(*) FROM records").fetchone()[0]  # noqa: E731
+    count = lambda: other.execute("SELECT COUNT(*) FROM records").fetchone()[0]
     records.put_many([("a", "1"), ("b", "2")])
     assert count() == 0  # not committed yet: another reader does not see them
     assert records.get_many(["a", "b", "c"]) == {"a": "1", "b": "2"}  # but this build does
