@@ -16,6 +16,26 @@ from tests.conftest import copy_seed, release_bytes, write_jsonl
 from tests.synthetic import make_article, write_corpus
 
 
+def _count_processed(monkeypatch) -> list[int]:
+    """From now on (until monkeypatch.undo()), the size of every batch that goes through
+    validation and normalization."""
+    processed: list[int] = []
+    original = engine.process_batch
+    monkeypatch.setattr(engine, "process_batch", lambda units, limits: processed.append(len(units)) or original(units, limits))
+    return processed
+
+
+def _rebuild_with_cache(tmp_path: Path, config, cache: Path, monkeypatch) -> int:
+    """Build tmp_path/raw with the cache and without it: check that the two releases are the
+    same bytes, and return how many records the cached build validated and normalized."""
+    processed = _count_processed(monkeypatch)
+    build(tmp_path / "raw", tmp_path / "cached", config, cache=cache)
+    monkeypatch.undo()
+    build(tmp_path / "raw", tmp_path / "clean", config)
+    assert release_bytes(tmp_path / "cached") == release_bytes(tmp_path / "clean")
+    return sum(processed)
+
+
 def test_cached_rebuild_is_byte_identical_and_skips_work(tmp_path: Path, config_file: Path, monkeypatch) -> None:
     write_corpus(tmp_path / "raw", 80, seed=21, bad_every=10)
     copy_seed(tmp_path / "raw")
@@ -26,9 +46,7 @@ def test_cached_rebuild_is_byte_identical_and_skips_work(tmp_path: Path, config_
     # One percent-ish new: two records added in a new file.
     rng = random.Random(99)
     write_jsonl(tmp_path / "raw" / "new.jsonl", [make_article(rng, 10_000 + i) for i in range(2)])
-    processed: list[int] = []
-    original = engine.process_batch
-    monkeypatch.setattr(engine, "process_batch", lambda units, limits: processed.append(len(units)) or original(units, limits))
+    processed = _count_processed(monkeypatch)
     opened: list[str] = []
     original_read = read._jsonl_units
     monkeypatch.setattr(read, "_jsonl_units", lambda rel, *a: opened.append(rel) or original_read(rel, *a))
@@ -36,7 +54,7 @@ def test_cached_rebuild_is_byte_identical_and_skips_work(tmp_path: Path, config_
     assert sum(processed) == 2  # only the new records went through validation and normalization
     assert opened == ["new.jsonl"]  # the unchanged file came whole from the cache, unread
 
-    monkeypatch.setattr(engine, "process_batch", original)
+    monkeypatch.undo()
     build(tmp_path / "raw", tmp_path / "clean", config)
     assert release_bytes(tmp_path / "cached") == release_bytes(tmp_path / "clean")
     # The provenance fingerprint, taken from the bytes read or looked up, is a fresh hash's.
@@ -56,14 +74,7 @@ def test_appended_file_reuses_its_records(tmp_path: Path, config_file: Path, mon
     rng = random.Random(5)
     with (tmp_path / "raw" / "part-00000.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(make_article(rng, 20_000)) + "\n")
-    processed: list[int] = []
-    original = engine.process_batch
-    monkeypatch.setattr(engine, "process_batch", lambda units, limits: processed.append(len(units)) or original(units, limits))
-    build(tmp_path / "raw", tmp_path / "cached", config, cache=cache)
-    assert sum(processed) == 1
-    monkeypatch.setattr(engine, "process_batch", original)
-    build(tmp_path / "raw", tmp_path / "clean", config)
-    assert release_bytes(tmp_path / "cached") == release_bytes(tmp_path / "clean")
+    assert _rebuild_with_cache(tmp_path, config, cache, monkeypatch) == 1
 
 
 def test_file_changed_while_read_is_not_cached(tmp_path: Path, config_file: Path, monkeypatch) -> None:
@@ -84,9 +95,7 @@ def test_cache_is_not_used_across_normalizer_versions(tmp_path: Path, config_fil
     config = load_config(config_file)
     build(tmp_path / "raw", tmp_path / "a", config, cache=tmp_path / "cache")
     monkeypatch.setattr(cache_module, "NORMALIZER_VERSION", "999.0.0")
-    processed: list[int] = []
-    original = engine.process_batch
-    monkeypatch.setattr(engine, "process_batch", lambda units, limits: processed.append(len(units)) or original(units, limits))
+    processed = _count_processed(monkeypatch)
     build(tmp_path / "raw", tmp_path / "b", config, cache=tmp_path / "cache")
     assert sum(processed) == 10
 
@@ -170,14 +179,7 @@ def test_records_of_a_build_that_failed_later_are_kept(tmp_path: Path, config_fi
     monkeypatch.undo()
     shutil.rmtree(next(cache.glob("files-*")))  # only the per-record cache can serve the next build
 
-    processed: list[int] = []
-    original = engine.process_batch
-    monkeypatch.setattr(engine, "process_batch", lambda units, limits: processed.append(len(units)) or original(units, limits))
-    build(tmp_path / "raw", tmp_path / "second", config, cache=cache)
-    assert sum(processed) == 0
-    monkeypatch.setattr(engine, "process_batch", original)
-    build(tmp_path / "raw", tmp_path / "clean", config)
-    assert release_bytes(tmp_path / "second") == release_bytes(tmp_path / "clean")
+    assert _rebuild_with_cache(tmp_path, config, cache, monkeypatch) == 0
 
 
 def test_record_cache_commits_in_thousands(tmp_path: Path, monkeypatch) -> None:
