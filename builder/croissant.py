@@ -15,7 +15,7 @@ from builder.citation import render_bibtex, spdx_license, split_author
 from builder.config import Config
 from builder.records import SPLITS, Article
 from builder.schema import article_arrow_schema
-from builder.stats import Stats
+from builder.stats import Stats, agree, counted
 
 if TYPE_CHECKING:
     from builder.describe import Caveat, OutletFacts
@@ -187,7 +187,7 @@ def _distribution(out: Path, data_files: dict[str, int]) -> list[dict[str, Any]]
             "@type": "cr:FileObject",
             "@id": rel,
             "name": rel,
-            "description": f"Parquet shard with {rows} article(s).",
+            "description": f"Parquet shard with {counted(rows, 'article')}.",
             "contentUrl": rel,
             "contentSize": f"{(out / rel).stat().st_size} B",
             "encodingFormat": PARQUET_MIME,
@@ -231,12 +231,13 @@ def _rai(stats: Stats, facts: list[OutletFacts], notes: list[Caveat], counts: di
     """The RAI fields: the narrative of templates/rai.toml, completed with what was computed for the datasheet."""
     text = tomllib.loads(RAI_TEMPLATE.read_text(encoding="utf-8"))
     n = stats.rows
-    captured = (f" This release was built from {raw_files} raw file(s) holding {counts['read']} raw records"
+    captured = (f" This release was built from {counted(raw_files, 'raw file')} holding "
+                f"{counted(counts['read'], 'raw record')}"
                 + (f", captured between {stats.retrieved_min} and {stats.retrieved_max}." if stats.retrieved_min else "."))
     missing = "; ".join(f"{field} missing in {stats.missing.get(field, 0)} of {n}"
                         for field in ("url", "published_at", "retrieved_at", "authors", "headline", "language"))
     outlets = "; ".join(
-        f"{f.slug} ({f.name}): {f.articles} article(s), ownership {f.ownership or 'unknown'}, country "
+        f"{f.slug} ({f.name}): {counted(f.articles, 'article')}, ownership {f.ownership or 'unknown'}, country "
         f"{f.country or 'unknown'}" + (f", state affiliation: {f.state_affiliation}" if f.state_affiliation else "")
         + (f" [sources: {', '.join(url for url, _ in f.sources)}]" if f.sources else "")
         for f in facts)
@@ -245,7 +246,8 @@ def _rai(stats: Stats, facts: list[OutletFacts], notes: list[Caveat], counts: di
         "rai:dataCollection": text["dataCollection"] + captured,
         "rai:dataCollectionType": text["dataCollectionType"],
         "rai:dataCollectionMissingData": f"Metadata a capture did not carry is left empty: {missing}. "
-                                         f"{counts['quarantined']} raw record(s) were quarantined.",
+                                         f"{counted(counts['quarantined'], 'raw record')} "
+                                         f"{agree(counts['quarantined'], 'was', 'were')} quarantined.",
         "rai:dataCollectionRawData": text["dataCollectionRawData"],
         "rai:dataPreprocessingProtocol": [*text["dataPreprocessingProtocol"],
                                           (f"Normalizer version {NORMALIZER_VERSION}, builder version {__version__}; "
@@ -258,7 +260,7 @@ def _rai(stats: Stats, facts: list[OutletFacts], notes: list[Caveat], counts: di
         "rai:dataLimitations": [c.plain() for c in notes if c.kind == "limitation"] + text["dataLimitations"],
         "rai:dataSocialImpact": text["dataSocialImpact"],
         "rai:personalSensitiveInformation": [*text["personalSensitiveInformation"],
-                                             f"{n - stats.missing.get('authors', 0)} of {n} articles name their authors."],
+                                             f"{n - stats.missing.get('authors', 0)} of {counted(n, 'article')} name their authors."],
         "rai:dataReleaseMaintenancePlan": text["dataReleaseMaintenancePlan"]
                                           + f" Articles taken down in this release: {len(takedowns)}.",
     }

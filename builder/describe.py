@@ -23,7 +23,7 @@ from builder.outlets import load_registry
 from builder.read import list_raw_files
 from builder.records import SPLITS, Article
 from builder.schema import feature_reprs, features_yaml, render_json
-from builder.stats import Stats, length_bins
+from builder.stats import Stats, agree, counted, length_bins
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 # The source tree the builder runs from; a wheel installed elsewhere has no pyproject.toml beside it.
@@ -244,15 +244,15 @@ def caveats(stats: Stats, facts: list[OutletFacts]) -> list[Caveat]:
     unknown = [f for f in facts if not f.registered]
     if unknown:
         out.append(Caveat("limitation", "Outlets not in the registry",
-                          f"{_pct(sum(f.articles for f in unknown), n)} of the articles come from {len(unknown)} outlet(s) "
+                          f"{_pct(sum(f.articles for f in unknown), n)} of the articles come from {counted(len(unknown), 'outlet')} "
                           f"the registry does not know ({_names(unknown)}): their ownership and country are unknown and "
                           "no outlet-specific cleaning was applied."))
     if stats.date_min:
         gaps = _month_gaps(stats)
         busiest, busiest_n = max(((m, c) for m, c in stats.per_month.items() if m != "unknown"), key=lambda mc: (mc[1], mc[0]))
         out.append(Caveat("limitation", "Time coverage",
-                          f"published {stats.date_min} to {stats.date_max}; {stats.missing.get('published_at', 0)} article(s) "
-                          "without a published date"
+                          f"published {stats.date_min} to {stats.date_max}; "
+                          f"{counted(stats.missing.get('published_at', 0), 'article')} without a published date"
                           + _gaps_text(gaps)
                           + f"; the busiest month, {busiest}, holds {_pct(busiest_n, n)} of the articles."))
     else:
@@ -267,9 +267,10 @@ def caveats(stats: Stats, facts: list[OutletFacts]) -> list[Caveat]:
     agency_n = sum(stats.per_agency.values())
     agencies = ", ".join(f"{a} {c}" for a, c in sorted(stats.per_agency.items(), key=lambda kv: (-kv[1], kv[0])))
     out.append(Caveat("limitation", "Wire copy and near-duplicates",
-                      f"{agency_n} article(s) carry a wire agency in their dateline" + (f" ({agencies})" if agencies else "")
+                      f"{counted(agency_n, 'article')} {agree(agency_n, 'carries', 'carry')} a wire agency in their dateline" + (f" ({agencies})" if agencies else "")
                       + "; wire stories are republished by several outlets, so the same text can appear under several "
-                      f"outlets. {clusters} near-duplicate cluster(s) group {clustered} article(s); splits follow clusters."))
+                      f"outlets. {counted(clusters, 'near-duplicate cluster')} {agree(clusters, 'groups', 'group')} "
+                      f"{counted(clustered, 'article')}; splits follow clusters."))
     return out
 
 
@@ -316,7 +317,8 @@ def render_month_plot(stats: Stats) -> bytes:
     left, top, width, height = 70.0, 70.0, 680.0, 330.0
     undated = stats.per_month.get("unknown", 0)
     title = "Articles per month of publication, by outlet"
-    note = f"{undated} article(s) without a published date are not shown." if undated and stats.date_min else ""
+    note = (f"{counted(undated, 'article')} without a published date {agree(undated)} not shown."
+            if undated and stats.date_min else "")
     out: list[str] = []
     add = out.append
     if not stats.date_min or not stats.date_max:
@@ -341,7 +343,7 @@ def render_month_plot(stats: Stats) -> bytes:
         band = width / len(months)
         bar = band * 0.85
         dated = sum(stacked)
-        desc = (f"{dated} dated articles from {len(ranked)} outlets, {months[0]} to {months[-1]}, stacked by "
+        desc = (f"{counted(dated, 'dated article')} from {counted(len(ranked), 'outlet')}, {months[0]} to {months[-1]}, stacked by "
                 f"outlet ({len(shown)} drawn one by one" + (f", {len(pooled)} pooled)." if pooled else ")."))
         body = []
         # axes: y grid labels, then the bars of each outlet as one path, then the x labels
@@ -412,9 +414,9 @@ def _composition(stats: Stats, counts: dict[str, int], splits: dict[str, int]) -
     n = stats.rows
     undated = stats.per_month.get("unknown", 0)
     parts = [
-        (f"The release holds **{n} articles** from **{len(stats.per_outlet)} outlets** "
-         f"({counts['read']} raw records read, {counts['quarantined']} quarantined, "
-         f"{counts['duplicates']} exact duplicates merged)."),
+        (f"The release holds **{counted(n, 'article')}** from **{counted(len(stats.per_outlet), 'outlet')}** "
+         f"({counted(counts['read'], 'raw record')} read, {counts['quarantined']} quarantined, "
+         f"{counted(counts['duplicates'], 'exact duplicate')} merged)."),
         "",
         "### Articles per split",
         _table(["split", "articles", "share"], [[s, splits[s], _pct(splits[s], n)] for s in SPLITS]),
@@ -435,7 +437,8 @@ def _composition(stats: Stats, counts: dict[str, int], splits: dict[str, int]) -
         f"![Articles per month of publication, stacked by outlet]({PLOT_FILE})",
         "",
         f"*Figure: articles per month of publication, stacked by outlet (`{PLOT_FILE}`)"
-        + (f"; {undated} article(s) without a published date are not shown.*" if undated else ".*"),
+        + (f"; {counted(undated, 'article')} without a published date {agree(undated)} not shown.*"
+           if undated else ".*"),
         "",
         "### Text length (characters of the normalized body)",
         _table(["length", "articles"], [[b, stats.length_hist.get(b, 0)] for b in length_bins()]),
@@ -455,8 +458,10 @@ def _collection(stats: Stats, counts: dict[str, int], raw_files: int) -> str:
     when = (f"captured between {stats.retrieved_min} and {stats.retrieved_max} (UTC dates)"
             if stats.retrieved_min else "with no capture time recorded")
     missing = stats.missing.get("retrieved_at", 0)
-    return (f"This release was built from {raw_files} raw file(s) holding {counts['read']} raw records, {when}"
-            + (f"; {missing} published article(s) have no capture time." if missing and stats.retrieved_min else "."))
+    return (f"This release was built from {counted(raw_files, 'raw file')} holding "
+            f"{counted(counts['read'], 'raw record')}, {when}"
+            + (f"; {counted(missing, 'published article')} {agree(missing, 'has', 'have')} no capture time."
+               if missing and stats.retrieved_min else "."))
 
 
 def _preprocessing(stats: Stats, reasons: Counter, duplicates: int) -> str:
@@ -476,12 +481,13 @@ def _preprocessing(stats: Stats, reasons: Counter, duplicates: int) -> str:
         quarantine,
         "",
         "### Duplicates and near-duplicates",
-        (f"{duplicates} raw records were exact duplicates (same id or same normalized body) of a published article "
-         "and were merged into it; each is listed in `duplicates.jsonl` with the id it merged into. The copy kept is "
+        (f"{counted(duplicates, 'raw record')} {agree(duplicates, 'was an exact duplicate', 'were exact duplicates')} "
+         "(same id or same normalized body) of a published article and "
+         f"{agree(duplicates, 'was', 'were')} merged into it; each is listed in `duplicates.jsonl` with the id it merged into. The copy kept is "
          "the earliest capture."),
         "",
-        (f"{clusters} near-duplicate cluster(s) (values of `cluster_id` shared by more than one article) group "
-         f"{clustered} of the {stats.rows} published articles."),
+        (f"{counted(clusters, 'near-duplicate cluster')} (values of `cluster_id` shared by more than one article) "
+         f"{agree(clusters, 'groups', 'group')} {clustered} of the {counted(stats.rows, 'published article')}."),
     ])
 
 
@@ -518,7 +524,9 @@ def _maintenance(takedowns: list[dict[str, Any]]) -> str:
         return "### Takedowns\nNo article has been taken down from this release."
     rows = [[f"`{t.get('id', '')}`", t.get("url") or "–", t.get("reason", "")]
             for t in sorted(takedowns, key=lambda t: (str(t.get("id", "")), str(t.get("url") or "")))]
-    return "\n".join([f"### Takedowns\n{len(takedowns)} article(s) were taken down from this release on request:",
+    taken = len(takedowns)
+    return "\n".join([(f"### Takedowns\n{counted(taken, 'article')} {agree(taken, 'was', 'were')} taken down "
+                       "from this release on request:"),
                       "", _table(["id", "url", "reason"], rows)])
 
 
@@ -530,7 +538,7 @@ def _provenance(config: Config, fingerprint: str, raw_files: int) -> str:
                  f"- Dependency lock: none — this build did not run from the builder's source tree (no `{LOCK_FILE}` "
                  "next to `pyproject.toml`), so only the package versions above pin the environment.")
     return "\n".join([
-        f"- Raw input: {raw_files} file(s), fingerprint `sha256:{fingerprint}` (over each file's relative path and SHA-256).",
+        f"- Raw input: {counted(raw_files, 'file')}, fingerprint `sha256:{fingerprint}` (over each file's relative path and SHA-256).",
         f"- Builder version `{__version__}`, normalizer version `{NORMALIZER_VERSION}`.",
         "- Packages that shape the output bytes: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
         lock_line,
@@ -570,7 +578,8 @@ def render_datasheet(config: Config, stats: Stats, counts: dict[str, int], split
         "countries": ", ".join(f"{c} ({k} outlet{'s' if k > 1 else ''})" for c, k in sorted(countries.items())) or "none",
         "speech_situation": (f"published between {stats.date_min} and {stats.date_max} (months, UTC)."
                              if stats.date_min else "publication dates are unknown."),
-        "recording_quality": (f"{stats.missing.get('retrieved_at', 0)} of {n} articles have no capture time, "
+        "recording_quality": (f"{stats.missing.get('retrieved_at', 0)} of {counted(n, 'article')} "
+                              f"{agree(stats.missing.get('retrieved_at', 0), 'has', 'have')} no capture time, "
                               f"{stats.missing.get('url', 0)} no URL."),
         "provenance": _provenance(config, fingerprint, raw_files),
     }
@@ -643,7 +652,7 @@ def render_card(config: Config, stats: Stats, splits: dict[str, int], split_byte
         f"- **Language(s) (NLP):** {langs or 'none recorded'}",
         f"- **License:** `{config.license}`" + (f" — {config.license_note}" if config.license_note else ""),
         f"- **Version:** {config.version}" + (f", released {config.release_date.isoformat()}" if config.release_date else ""),
-        f"- **Size:** {n} articles from {len(stats.per_outlet)} outlets"
+        f"- **Size:** {counted(n, 'article')} from {counted(len(stats.per_outlet), 'outlet')}"
         + (f", published {stats.date_min} to {stats.date_max}" if stats.date_min else ""),
     ]
     sources = [
@@ -662,7 +671,7 @@ def render_card(config: Config, stats: Stats, splits: dict[str, int], split_byte
         "pretty_name": config.pretty_name or config.name,
         "description": config.description,
         "version": config.version,
-        "summary": f"{n} articles · {len(stats.per_outlet)} outlets · splits: "
+        "summary": f"{counted(n, 'article')} · {counted(len(stats.per_outlet), 'outlet')} · splits: "
                    + ", ".join(f"{s} {splits[s]}" for s in SPLITS),
         "details": "\n".join(details),
         "sources": "\n".join(sources),

@@ -17,6 +17,7 @@ from builder.config import Config, load_config
 from builder.diff import DiffError, ReleaseDiff, diff_releases
 from builder.pipeline import BuildResult, build
 from builder.records import SPLITS
+from builder.stats import counted
 from builder.verify import MANIFEST, load_manifest, verify_release
 
 CHANGELOG_HEADER = """# Data changelog
@@ -167,8 +168,9 @@ def changelog_entry(config: Config, manifest: dict[str, Any], previous: str | No
     date = _release_date(config)
     c, s = manifest["counts"], manifest["splits"]
     lines = [f"## {config.version}" + (f" ({date})" if date else ""), "",
-             f"- {c['published']} articles: " + ", ".join(f"{k} {s[k]}" for k in SPLITS),
-             f"- {c['read']} raw records read, {c['quarantined']} quarantined, {c['duplicates']} duplicates merged"
+             f"- {counted(c['published'], 'article')}: " + ", ".join(f"{k} {s[k]}" for k in SPLITS),
+             f"- {counted(c['read'], 'raw record')} read, {c['quarantined']} quarantined, "
+             f"{counted(c['duplicates'], 'duplicate')} merged"
              + (f", {c['takedowns']} taken down" if "takedowns" in c else "")]
     if previous is None:
         lines.append("- no earlier version recorded")

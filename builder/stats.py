@@ -127,6 +127,16 @@ class Stats:
         return len(multi), pc.sum(multi).as_py() or 0
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 article', '0 articles', '2 raw records': a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def agree(n: int, singular: str = "is", plural: str = "are") -> str:
+    """The verb that agrees with a count of n."""
+    return singular if n == 1 else plural
+
+
 def _counts(values: pa.Array | pa.ChunkedArray) -> dict:
     """{value: count}, nulls under None."""
     counted = pc.value_counts(values)

@@ -195,7 +195,7 @@ def test_month_plot_pools_outlets_past_the_limit_and_notes_undated() -> None:
     assert len(bars) == describe.PLOT_OUTLETS + 1 and "3 other outlets" in bars
     assert "outlet-14" not in bars and "outlet-00" in bars
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert "7 article(s) without a published date are not shown." in texts
+    assert "7 articles without a published date are not shown." in texts
     assert "2020-01" in texts and "2020-03" in texts  # every month of the range is on the axis
 
 
@@ -255,8 +255,8 @@ def test_datasheet_counts_near_duplicates_and_lists_takedowns(rich: Path) -> Non
     text = (rich / "DATASHEET.md").read_text(encoding="utf-8")
     manifest = json.loads((rich / "MANIFEST.json").read_text())
     assert manifest["counts"]["takedowns"] == 1
-    assert "1 near-duplicate cluster(s) (values of `cluster_id` shared by more than one article) group 2 of the" in text
-    assert "1 article(s) were taken down from this release on request:" in text
+    assert "1 near-duplicate cluster (values of `cluster_id` shared by more than one article) groups 2 of the" in text
+    assert "1 article was taken down from this release on request:" in text
     assert "publisher request" in text
     # Counted from the cluster_id column, the same number the planner found.
     assert _stats(rich).near_duplicate_clusters() == (1, 2)
@@ -484,3 +484,13 @@ def test_publish_command(rich: Path, capsys: pytest.CaptureFixture[str], no_netw
     assert 'load_dataset("example-org/rich-corpus", revision="v1.2.0")' in out
     with mock.patch("huggingface_hub.HfApi", return_value=_api(tags=("v1.2.0",))):
         assert main(["publish", str(rich), "--repo", "example-org/rich-corpus"]) == 1
+
+
+def test_counts_are_written_with_their_noun_in_the_right_number() -> None:
+    from builder.stats import agree, counted
+
+    assert [counted(n, "article") for n in (0, 1, 2)] == ["0 articles", "1 article", "2 articles"]
+    assert counted(1, "raw record") == "1 raw record" and counted(3, "raw record") == "3 raw records"
+    assert counted(2, "datum", "data") == "2 data"
+    assert [agree(n) for n in (0, 1, 2)] == ["are", "is", "are"]
+    assert agree(1, "was", "were") == "was"
