@@ -8,7 +8,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,11 +213,13 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
         if file_cache is not None:
             file_cache.commit()
     finally:
-        staging.close()
-        if record_cache is not None:
-            record_cache.close()
-        if file_cache is not None:
-            file_cache.close()
+        # Each is closed even if closing another fails (the record cache commits as it closes).
+        with ExitStack() as closing:
+            if file_cache is not None:
+                closing.callback(file_cache.close)
+            if record_cache is not None:
+                closing.callback(record_cache.close)
+            closing.callback(staging.close)
     with _large_buffer_pool():
         progress(f"[dedup/cluster] {read:,} records read, {len(quarantined):,} quarantined")
         dedup = deduplicate(staging)

@@ -200,3 +200,28 @@ def test_record_cache_commits_in_thousands(tmp_path: Path, monkeypatch) -> None:
     records.close()
     assert count() == 4
     other.close()
+
+
+def test_a_cache_that_cannot_commit_fails_the_build_and_cleans_up(tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    import sqlite3
+
+    from builder import cache as cache_module
+
+    write_corpus(tmp_path / "raw", 8, seed=32)
+    config = load_config(config_file)
+
+    def full(self) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(cache_module.RecordCache, "commit", full)
+    try:
+        build(tmp_path / "raw", tmp_path / "out", config, cache=tmp_path / "cache")
+    except sqlite3.OperationalError as exc:
+        assert "disk is full" in str(exc)
+    else:
+        raise AssertionError("the build should have failed")
+    assert not (tmp_path / "out").exists()
+    # The whole-file cache was still closed: its work directory is gone, and no temporary
+    # release is left beside the output.
+    assert not list((tmp_path / "cache").glob("files-*/pending-*"))
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".building-")]
