@@ -14,14 +14,16 @@ import socket
 import sqlite3
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from builder import NORMALIZER_VERSION, __version__
-from builder.identity import file_sha256
 from builder.outlets import OUTLET_DIR
+from builder.read import ReadInfo, Resume
 from builder.records import Article, Quarantined, RawUnit
 from builder.schema import RAW_SCHEMA_PATH
 from builder.stage import split_by_bucket
@@ -116,22 +118,39 @@ class RecordCache:
             self._db.close()
 
 
+@dataclass(frozen=True)
+class FileHit:
+    """What the cache knows of a JSONL file: the SHA-256 of its bytes at lookup, its staged
+    rows as (rows file, bucket, batch index, rows) and its quarantine entries, for the whole
+    file or (with `resume`) for its first bytes, the rest to be read from `resume` on."""
+
+    sha256: str
+    batches: list[tuple[Path, int, int, int]]
+    quarantined: list[Quarantined]
+    resume: Resume | None = None
+
+
 class FileCache:
     """Whole-file results: for a JSONL file read before (same relative path, same bytes, same
     fingerprint), its staged Arrow rows and quarantine entries, so the file is not even read.
+    For a file that grew by lines appended to a version read before (the same bytes up to a
+    line end, then more), that version's results, and only the new lines are read.
 
     Entries are directories under `files-<fingerprint>/`, named by SHA-256 over the relative
-    path and the file's SHA-256 (the path is in the rows, as `_source`). An entry is written
-    only for a file read to its end whose bytes, hashed while its records were read, are the
-    bytes hashed when it was looked up; it appears by one rename, so a killed build leaves no
-    half entry that could be read."""
+    path and the file's SHA-256 (the path is in the rows, as `_source`). An entry for a grown
+    file holds only the new lines' results and names the entry of the version it grew from
+    (`base`). An entry is written only for a file read to its end whose bytes, hashed while its
+    records were read, are the bytes hashed when it was looked up; it appears by one rename,
+    so a killed build leaves no half entry that could be read. `paths/` remembers, per relative
+    path, the last versions that ended with a line end: the versions a file can grow from."""
 
     def __init__(self, directory: Path, stage_config: object) -> None:
         self.root = directory / f"files-{fingerprint(stage_config)[:24]}"
         self.root.mkdir(parents=True, exist_ok=True)
         self.hits = self.misses = 0  # records served whole / files to read
         self._wanted: dict[str, str] = {}  # rel -> file sha256 at lookup, for files being read
-        self._read: dict[str, str] = {}  # rel -> file sha256 of the bytes the reader consumed
+        self._base: dict[str, str] = {}  # rel -> entry of the version a grown file is read on from
+        self._read: dict[str, tuple[str, ReadInfo]] = {}  # rel -> (sha256 of the bytes, what was read)
         self._pieces: dict[str, list[Path]] = {}
         self._quarantined: dict[str, list[dict]] = {}
         _remove_abandoned(self.root)
@@ -141,31 +160,73 @@ class FileCache:
     def _entry(self, rel: str, sha256: str) -> Path:
         return self.root / hashlib.sha256(f"{rel}\0{sha256}".encode()).hexdigest()
 
-    def lookup(self, rel: str, path: Path, schema: pa.Schema) -> tuple[str, Path, list[list[int]], list[Quarantined]] | None:
-        """(file sha256, rows file, [[bucket, batch index, rows], ...], quarantine) of a file seen
-        before, else None (and the file's results will be recorded as they come). The rows are
-        not read here: the staging area reads each bucket's batches from the entry when needed."""
-        sha = file_sha256(path)
-        entry = self._entry(rel, sha)
-        rows_file = entry / "rows.arrow"
+    def _index(self, rel: str) -> Path:
+        return self.root / "paths" / f"{hashlib.sha256(rel.encode()).hexdigest()}.json"
+
+    def lookup(self, rel: str, path: Path, schema: pa.Schema) -> FileHit | None:
+        """What is known of the file: all of it, its first lines (a version it grew from), or
+        nothing (None; its results will be recorded as they come). Rows are not read here: the
+        staging area reads each bucket's batches from the entries when needed."""
+        grown_from = self._versions(rel)
+        sha, prefixes = _hash_with_prefixes(path, [v["size"] for v in grown_from])
+        found = self._load(self._entry(rel, sha), rel, schema)
+        if found is not None:
+            batches, quarantined, _ = found
+            self.hits += sum(n for *_, n in batches) + len(quarantined)  # records, as RecordCache counts
+            return FileHit(sha, batches, quarantined)
+        self.misses += 1
+        self._wanted[rel] = sha
+        for version in sorted(grown_from, key=lambda v: -v["size"]):
+            state = prefixes.get(version["size"])
+            if state is None or state.hexdigest() != version["sha256"]:
+                continue
+            found = self._load(self.root / version["entry"], rel, schema)
+            if found is None or (found[2].get("size"), found[2].get("lines")) != (version["size"], version["lines"]):
+                continue
+            batches, quarantined, _ = found
+            self.hits += sum(n for *_, n in batches) + len(quarantined)
+            self._base[rel] = version["entry"]
+            return FileHit(sha, batches, quarantined, Resume(version["size"], version["lines"], state))
+        return None
+
+    def _load(self, entry: Path, rel: str, schema: pa.Schema,
+              depth: int = 0) -> tuple[list[tuple[Path, int, int, int]], list[Quarantined], dict] | None:
+        """(batches, quarantine, meta) of an entry and the versions it grew from, or None if any
+        of them is missing, damaged or does not fit the staging schema."""
         try:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
             layout = [[int(b), int(i), int(n)] for b, i, n in meta["layout"]]
+            rows_file = entry / "rows.arrow"
             if layout:
                 with pa.OSFile(str(rows_file)) as source:
                     reader = pa.ipc.open_file(source)
                     if not reader.schema.equals(schema) or reader.num_record_batches != len(layout):
                         raise ValueError("entry does not match the staging schema")
+            batches = [(rows_file, b, i, n) for b, i, n in layout]
             quarantined = [Quarantined(file=rel, **q) for q in meta["quarantined"]]
+            base = meta.get("base")
+            if base is not None:
+                if depth >= MAX_GROWTH_CHAIN or not _is_entry_name(base):
+                    raise ValueError("bad base entry")
+                found = self._load(self.root / base, rel, schema, depth + 1)
+                if found is None:
+                    return None
+                batches, quarantined = found[0] + batches, found[1] + quarantined
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
-            self.misses += 1
-            self._wanted[rel] = sha
             return None
-        self.hits += sum(n for _, _, n in layout) + len(quarantined)  # records, as RecordCache counts
-        return sha, rows_file, layout, quarantined
+        return batches, quarantined, meta
 
-    def file_read(self, rel: str, sha256: str) -> None:
-        self._read[rel] = sha256
+    def _versions(self, rel: str) -> list[dict]:
+        try:
+            versions = json.loads(self._index(rel).read_text(encoding="utf-8"))
+            return [v for v in versions if isinstance(v.get("size"), int) and v["size"] > 0
+                    and isinstance(v.get("lines"), int) and isinstance(v.get("sha256"), str)
+                    and _is_entry_name(v.get("entry"))]
+        except (OSError, ValueError, AttributeError, TypeError):
+            return []
+
+    def file_read(self, rel: str, sha256: str, info: ReadInfo) -> None:
+        self._read[rel] = (sha256, info)
 
     def observe(self, batch: pa.RecordBatch, quarantined: list[Quarantined]) -> None:
         """Keep, on disk, the part of a chunk's result that belongs to files being recorded."""
@@ -188,22 +249,64 @@ class FileCache:
     def commit(self) -> None:
         """Write an entry for every file recorded whole; called once every result is in."""
         for rel, sha in self._wanted.items():
-            if self._read.get(rel) != sha:
+            sha_read, info = self._read.get(rel, (None, None))
+            if sha_read != sha or info is None:
                 continue  # not read to its end, or changed between lookup and read
             entry = self._entry(rel, sha)
-            if entry.exists():
-                continue
-            staging = Path(tempfile.mkdtemp(prefix="entry-", dir=self._work))
-            layout = _rebucket(self._pieces.get(rel, []), staging / "rows.arrow")
-            meta = {"layout": layout, "quarantined": self._quarantined.get(rel, [])}
-            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-            try:
-                os.rename(staging, entry)
-            except OSError:  # another build wrote it first
-                shutil.rmtree(staging, ignore_errors=True)
+            if not entry.exists():
+                staging = Path(tempfile.mkdtemp(prefix="entry-", dir=self._work))
+                layout = _rebucket(self._pieces.get(rel, []), staging / "rows.arrow")
+                meta = {"layout": layout, "quarantined": self._quarantined.get(rel, []),
+                        "size": info.size, "lines": info.lines, "base": self._base.get(rel)}
+                (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+                try:
+                    os.rename(staging, entry)
+                except OSError:  # another build wrote it first
+                    shutil.rmtree(staging, ignore_errors=True)
+            if info.ends_with_newline and info.any_record:
+                self._remember(rel, {"entry": entry.name, "sha256": sha, "size": info.size, "lines": info.lines})
+
+    def _remember(self, rel: str, version: dict) -> None:
+        """Add a version the file may grow from to its list (the last few), replaced by rename."""
+        versions = [v for v in self._versions(rel) if v["entry"] != version["entry"]][-(KEEP_VERSIONS - 1):]
+        index = self._index(rel)
+        index.parent.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix="paths-", dir=self._work)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump([*versions, version], handle)
+        os.replace(tmp, index)
 
     def close(self) -> None:
         shutil.rmtree(self._work, ignore_errors=True)
+
+
+# Versions remembered per path, and how many times an entry may have grown from another.
+KEEP_VERSIONS = 8
+MAX_GROWTH_CHAIN = 256
+
+
+def _is_entry_name(name: object) -> bool:
+    return isinstance(name, str) and len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+
+
+def _hash_with_prefixes(path: Path, sizes: list[int]) -> tuple[str, dict[int, Any]]:
+    """The file's SHA-256, and the hash state after each of its first `sizes` bytes (those
+    sizes the file reaches), from one read."""
+    digest = hashlib.sha256()
+    wanted = sorted({s for s in sizes if s > 0})
+    states: dict[int, Any] = {}
+    position = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            view, start = memoryview(block), 0
+            while wanted and wanted[0] <= position + len(block):
+                cut = wanted.pop(0) - position
+                digest.update(view[start:cut])
+                start = cut
+                states[position + cut] = digest.copy()
+            digest.update(view[start:])
+            position += len(block)
+    return digest.hexdigest(), states
 
 
 def _pending_prefix() -> str:

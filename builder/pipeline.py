@@ -21,7 +21,7 @@ from builder.dedup import deduplicate
 from builder.engine import ChunkResult, StageConfig, chunked, run_dask, run_local, split_cached
 from builder.outlets import load_registry
 from builder.plan import make_plan
-from builder.read import read_units
+from builder.read import ReadInfo, Resume, read_units
 from builder.records import SPLITS, Quarantined
 from builder.stage import StagingArea
 from builder.stats import Stats
@@ -183,25 +183,27 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
         hits = f", {record_cache.hits + file_cache.hits} from cache" if record_cache and file_cache else ""
         progress(f"[read/normalize] {read:,} records, {read / elapsed:,.0f}/s, {len(quarantined):,} quarantined{hits}")
 
-    def skip_file(rel: str, path: Path) -> bool:
-        """A file the cache holds whole: its rows join staging where they lie, unread."""
+    def skip_file(rel: str, path: Path) -> bool | Resume:
+        """A file the cache holds whole (its rows join staging where they lie, unread: True),
+        or the first lines of (then the rest is read from where they end: a Resume)."""
         nonlocal read
         assert file_cache is not None
         found = file_cache.lookup(rel, path, staging.schema)
         if found is None:
             return False
-        sha, rows_file, layout, rejected = found
-        raw_digests[rel] = sha
-        for bucket, index, _ in layout:
+        for rows_file, bucket, index, _ in found.batches:
             staging.attach(bucket, rows_file, index)
-        quarantined.extend(rejected)
-        read += sum(rows for _, _, rows in layout) + len(rejected)
+        quarantined.extend(found.quarantined)
+        read += sum(rows for *_, rows in found.batches) + len(found.quarantined)
+        if found.resume is not None:
+            return found.resume
+        raw_digests[rel] = found.sha256
         return True
 
-    def file_read(rel: str, sha: str) -> None:
+    def file_read(rel: str, sha: str, info: ReadInfo) -> None:
         raw_digests[rel] = sha
         if file_cache is not None:
-            file_cache.file_read(rel, sha)
+            file_cache.file_read(rel, sha, info)
 
     try:
         units = read_units(raw, config.limits.max_record_bytes, skip_file if file_cache else None, file_read)

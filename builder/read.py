@@ -6,8 +6,9 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from builder.records import Quarantined, RawUnit
 
@@ -131,22 +132,54 @@ def list_raw_files(root: Path) -> Iterator[tuple[str, Path | None, str | None]]:
 
 
 class _HashingReader:
-    """A binary file whose bytes are hashed (SHA-256) as they are read."""
+    """A binary file whose bytes are hashed (SHA-256) as they are read; `size` counts them and
+    `last` is the last one. Started from `resume`, it goes on from a prefix hashed before."""
 
-    def __init__(self, handle: BinaryIO) -> None:
-        self.handle, self.digest = handle, hashlib.sha256()
+    def __init__(self, handle: BinaryIO, resume: Resume | None = None) -> None:
+        self.handle = handle
+        self.digest = resume.digest.copy() if resume else hashlib.sha256()
+        self.size = resume.offset if resume else 0
+        self.last = b"\n" if resume else b""
 
     def read(self, size: int = -1) -> bytes:
         data = self.handle.read(size)
         self.digest.update(data)
+        self.size += len(data)
+        if data:
+            self.last = data[-1:]
         return data
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where to go on reading a JSONL file whose first `offset` bytes (`lines` whole lines, the
+    last ending in LF, at least one record among them) are known already: `digest` is the
+    SHA-256 state after those bytes."""
+
+    offset: int
+    lines: int
+    digest: Any
+
+
+@dataclass(frozen=True)
+class ReadInfo:
+    """What reading a JSONL file to its end found: its size, its lines, whether its last byte
+    ends a line (LF), and whether any line held a record."""
+
+    size: int
+    lines: int
+    ends_with_newline: bool
+    any_record: bool
+
+
 # (relative path, resolved path) -> True when the file's results are already known (the
-# caller has them from elsewhere) and the file must not be read.
-SkipFile = Callable[[str, Path], bool]
-# (relative path, SHA-256 of every byte read) once a JSONL file has been read to its end.
-FileRead = Callable[[str, str], None]
+# caller has them from elsewhere) and the file must not be read; a Resume when only its first
+# bytes are known, so it is read from there on; False to read it whole.
+SkipFile = Callable[[str, Path], "bool | Resume"]
+# (relative path, SHA-256 of the file's bytes, what was found) once a JSONL file has been read
+# to its end; the hash covers every byte the records came from (a resumed file's prefix as
+# hashed before, then the bytes read).
+FileRead = Callable[[str, str, ReadInfo], None]
 
 
 def read_units(root: Path, max_record_bytes: int, skip: SkipFile | None = None,
@@ -169,8 +202,9 @@ def read_units(root: Path, max_record_bytes: int, skip: SkipFile | None = None,
             if rel[: -len(SIDECAR)] + ".txt" not in names:
                 yield _file_issue(rel, "orphan_sidecar", f"no capture {rel[: -len(SIDECAR)]}.txt next to this sidecar")
         elif lower.endswith(".jsonl"):
-            if skip is None or not skip(rel, path):
-                yield from _jsonl_units(rel, path, max_record_bytes, on_read)
+            known = False if skip is None else skip(rel, path)
+            if known is not True:
+                yield from _jsonl_units(rel, path, max_record_bytes, on_read, known or None)
         elif lower.endswith(".txt"):
             yield _txt_unit(rel, path, paths, problems, max_record_bytes)
         elif lower.endswith(_DOCS) or os.path.basename(rel).startswith("."):
@@ -215,17 +249,20 @@ def _txt_unit(rel: str, path: Path, paths: dict[str, Path], problems: dict[str, 
                    sidecar_source=sidecar_rel if sidecar is not None else None)
 
 
-def _jsonl_units(rel: str, path: Path, max_record_bytes: int,
-                 on_read: FileRead | None = None) -> Iterator[RawUnit | Quarantined]:
+def _jsonl_units(rel: str, path: Path, max_record_bytes: int, on_read: FileRead | None = None,
+                 resume: Resume | None = None) -> Iterator[RawUnit | Quarantined]:
     try:
         handle = _open_raw(path)
+        if resume is not None:
+            handle.seek(resume.offset)
     except OSError as exc:
         yield _file_issue(rel, "unreadable_file", f"cannot read: {exc.strerror}")
         return
     with handle:
-        any_record = False
-        line_no = 0
-        reader = _HashingReader(handle)
+        # A resumed file's first lines held a record; its next line starts right at the offset.
+        any_record = resume is not None
+        line_no = resume.lines if resume else 0
+        reader = _HashingReader(handle, resume)
         lines = split_lines(reader, max_record_bytes)
         while True:
             try:
@@ -256,7 +293,7 @@ def _jsonl_units(rel: str, path: Path, max_record_bytes: int,
         if not any_record:
             yield _file_issue(rel, "empty_file", "the file holds no records")
         if on_read is not None:
-            on_read(rel, reader.digest.hexdigest())
+            on_read(rel, reader.digest.hexdigest(), ReadInfo(reader.size, line_no, reader.last == b"\n", any_record))
 
 
 def split_lines(handle: BinaryIO, limit: int, block_size: int = _BLOCK) -> Iterator[bytes | int]:

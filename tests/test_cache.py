@@ -25,6 +25,11 @@ def _count_processed(monkeypatch) -> list[int]:
     return processed
 
 
+def _entries(cache: Path) -> list[Path]:
+    """The whole-file entries in a cache directory (not the index of versions by path)."""
+    return [p for p in cache.glob("files-*/*") if p.name != "paths"]
+
+
 def _rebuild_with_cache(tmp_path: Path, config, cache: Path, monkeypatch) -> int:
     """Build tmp_path/raw with the cache and without it: check that the two releases are the
     same bytes, and return how many records the cached build validated and normalized."""
@@ -61,7 +66,7 @@ def test_cached_rebuild_is_byte_identical_and_skips_work(tmp_path: Path, config_
     manifest = json.loads((tmp_path / "cached" / "MANIFEST.json").read_text())
     assert manifest["raw_fingerprint"] == "sha256:" + describe.raw_fingerprint(tmp_path / "raw")[0]
     # Entries appear whole, by rename: nothing half-written or pending is left behind.
-    entries = [p for p in cache.glob("files-*/*")]
+    entries = _entries(cache)
     assert entries and all((p / "meta.json").is_file() for p in entries)
 
 
@@ -83,7 +88,7 @@ def test_file_changed_while_read_is_not_cached(tmp_path: Path, config_file: Path
 
     write_corpus(tmp_path / "raw", 10, seed=25)
     config = load_config(config_file)
-    monkeypatch.setattr(cache_module, "file_sha256", lambda path: "0" * 64)
+    monkeypatch.setattr(cache_module, "_hash_with_prefixes", lambda path, sizes: ("0" * 64, {}))
     build(tmp_path / "raw", tmp_path / "a", config, cache=tmp_path / "cache")
     assert not [p for p in (tmp_path / "cache").glob("files-*/*")]
 
@@ -123,7 +128,7 @@ def test_cache_entries_written_in_many_small_batches_rebuild_the_same(tmp_path: 
     config = dataclasses.replace(load_config(config_file), batch_rows=7)
     monkeypatch.setattr(cache_module, "_REBUCKET_BYTES", 1)
     build(tmp_path / "raw", tmp_path / "fill", config, cache=tmp_path / "cache")
-    [entry] = list((tmp_path / "cache").glob("files-*/*"))
+    [entry] = _entries(tmp_path / "cache")
     layout = json.loads((entry / "meta.json").read_text())["layout"]
     assert len(layout) > len({bucket for bucket, _, _ in layout})  # several batches for some bucket
     build(tmp_path / "raw", tmp_path / "cached", config, cache=tmp_path / "cache")
@@ -225,3 +230,99 @@ def test_a_cache_that_cannot_commit_fails_the_build_and_cleans_up(tmp_path: Path
     # release is left beside the output.
     assert not list((tmp_path / "cache").glob("files-*/pending-*"))
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".building-")]
+
+
+def _spy_reads(monkeypatch) -> list[tuple[str, int | None]]:
+    """(file, offset it was read from, None for the start) of every JSONL file read."""
+    reads: list[tuple[str, int | None]] = []
+    original = read._jsonl_units
+
+    def spy(rel, path, limit, on_read=None, resume=None):
+        reads.append((rel, resume.offset if resume else None))
+        return original(rel, path, limit, on_read, resume)
+
+    monkeypatch.setattr(read, "_jsonl_units", spy)
+    return reads
+
+
+def _append(path: Path, records: list[dict]) -> None:
+    with path.open("a", encoding="utf-8", newline="\n") as handle:
+        for record in records:
+            handle.write(json.dumps(record) + "\n")
+
+
+def test_a_grown_file_is_read_only_from_where_it_grew(tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    """Lines appended to a file read before: the cache serves the old lines' results and only
+    the new lines are read, again and again; the release is a clean build's bytes."""
+    write_corpus(tmp_path / "raw", 30, seed=33, bad_every=7)
+    part = tmp_path / "raw" / "part-00000.jsonl"
+    part.write_bytes(b"\xef\xbb\xbf" + part.read_bytes())  # a BOM on line 1 stays line 1's business
+    config = load_config(config_file)
+    cache = tmp_path / "cache"
+    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    rng = random.Random(34)
+    for day in range(3):
+        size = part.stat().st_size
+        _append(part, [make_article(rng, 30_000 + 10 * day + i) for i in range(3)] + [{"not": f"an article {day}"}])
+        reads = _spy_reads(monkeypatch)
+        processed = _count_processed(monkeypatch)
+        build(tmp_path / "raw", tmp_path / f"day{day}", config, cache=cache)
+        monkeypatch.undo()
+        assert reads == [("part-00000.jsonl", size)]
+        assert sum(processed) == 4  # the three new articles and the bad line
+        build(tmp_path / "raw", tmp_path / f"clean{day}", config)
+        assert release_bytes(tmp_path / f"day{day}") == release_bytes(tmp_path / f"clean{day}")
+    # The last version is now known whole: nothing is read.
+    reads = _spy_reads(monkeypatch)
+    build(tmp_path / "raw", tmp_path / "again", config, cache=cache)
+    assert reads == []
+    assert release_bytes(tmp_path / "again") == release_bytes(tmp_path / "clean2")
+    # Each grown version's entry holds only its own lines and names the version before it.
+    metas = [json.loads((e / "meta.json").read_text()) for e in _entries(cache)]
+    assert sorted(m["base"] is None for m in metas) == [False, False, False, True]
+    assert sorted(sum(n for *_, n in m["layout"]) for m in metas if m["base"]) == [3, 3, 3]
+
+
+def test_a_file_changed_before_its_end_or_without_a_last_line_end_is_read_whole(
+        tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    write_corpus(tmp_path / "raw", 20, seed=35)
+    part = tmp_path / "raw" / "part-00000.jsonl"
+    config = load_config(config_file)
+    cache = tmp_path / "cache"
+    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    rng = random.Random(36)
+
+    # An earlier line edited, and a line appended: not a version grown by appending.
+    lines = part.read_bytes().splitlines(keepends=True)
+    lines[3] = json.dumps(make_article(rng, 40_000)).encode() + b"\n"
+    part.write_bytes(b"".join(lines))
+    _append(part, [make_article(rng, 40_001)])
+    reads = _spy_reads(monkeypatch)
+    assert _rebuild_with_cache(tmp_path, config, cache, monkeypatch) == 2
+    assert reads == [("part-00000.jsonl", None)]
+
+    # A version whose last line had no line end cannot be grown from: the next line may
+    # continue it.
+    part.write_bytes(part.read_bytes().rstrip(b"\n"))
+    build(tmp_path / "raw", tmp_path / "unended", config, cache=cache)
+    _append(part, [{"not": "an article"}])  # glued to the unended last line: one invalid line
+    reads = _spy_reads(monkeypatch)
+    shutil.rmtree(tmp_path / "cached")
+    shutil.rmtree(tmp_path / "clean")
+    _rebuild_with_cache(tmp_path, config, cache, monkeypatch)
+    assert reads == [("part-00000.jsonl", None)]
+
+
+def test_a_missing_version_to_grow_from_means_reading_the_file_whole(
+        tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    write_corpus(tmp_path / "raw", 20, seed=37)
+    part = tmp_path / "raw" / "part-00000.jsonl"
+    config = load_config(config_file)
+    cache = tmp_path / "cache"
+    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    [entry] = _entries(cache)
+    shutil.rmtree(entry)
+    _append(part, [make_article(random.Random(38), 50_000)])
+    reads = _spy_reads(monkeypatch)
+    assert _rebuild_with_cache(tmp_path, config, cache, monkeypatch) == 1  # the others from the record cache
+    assert reads == [("part-00000.jsonl", None)]
