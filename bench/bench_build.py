@@ -70,6 +70,10 @@ class Incremental:
     rebuilds: list[BuildRun] = field(default_factory=list)  # grown corpus, same --cache
     cleans: list[BuildRun] = field(default_factory=list)  # grown corpus, no cache
     identical: str = "yes"  # rebuild vs clean release, every file's bytes
+    # --appended: as many other new records appended to the last raw file, same --cache
+    appended_rebuilds: list[BuildRun] = field(default_factory=list)
+    appended_cleans: list[BuildRun] = field(default_factory=list)
+    appended_identical: str = "yes"
 
 
 @dataclass
@@ -138,6 +142,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     add("--incremental", action="store_true",
         help=f"per size: cache-filling build, +{DELTA_FRACTION * 100:g}%% records rebuilt with "
              "the cache, and a clean build of the grown corpus")
+    add("--appended", action="store_true",
+        help="with --incremental: also as many new records appended to the last raw file, rebuilt "
+             "with the same cache, and a clean build of that corpus")
     add("--dask", action="store_true",
         help=f"also build the smallest size with --engine dask --workers {DASK_WORKERS}")
     add("--keep", type=Path, default=None, metavar="DIR", help="work in DIR, keep raw corpora and releases")
@@ -145,6 +152,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     add("--seed", type=int, default=0, help="generator seed")
     args = parser.parse_args(argv)
     args.sizes = args.sizes or [args.n]
+    if args.appended and not args.incremental:
+        parser.error("--appended goes with --incremental")
     if args.repeat < 1 or (args.workers is not None and args.workers < 1):
         parser.error("--repeat and --workers must be at least 1")
     return args
@@ -202,6 +211,37 @@ def _write_grown(base: Corpus, grown: Path, added: int, seed: int) -> dict[str, 
             fh.write(line)
             size += len(line)
     return {"good": base.records + added, "bad": 0, "bytes": base.bytes + size}
+
+
+def _write_appended(base: Corpus, target: Path, added: int, seed: int) -> dict[str, int]:
+    """Hard links to the base files but the last, which is copied and has `added` new records
+    appended (another seed than the new file's, so the cache has seen none of them)."""
+    target.mkdir(parents=True)
+    files = sorted(base.raw.iterdir())
+    for path in files[:-1]:
+        try:
+            os.link(path, target / path.name)
+        except OSError:
+            shutil.copy2(path, target / path.name)
+    shutil.copy2(files[-1], target / files[-1].name)
+    rng = random.Random(f"append-{seed}")
+    size = 0
+    with open(target / files[-1].name, "ab", buffering=_CHUNK) as fh:
+        for i in range(base.records + added, base.records + 2 * added):
+            line = json.dumps(make_article(rng, i), ensure_ascii=False).encode("utf-8") + b"\n"
+            fh.write(line)
+            size += len(line)
+    return {"good": base.records + added, "bad": 0, "bytes": base.bytes + size}
+
+
+def _prepare_appended(home: Path, base: Corpus, base_reused: bool, seed: int, added: int) -> Corpus:
+    target = home / "appended"
+    if not base_reused:
+        shutil.rmtree(target, ignore_errors=True)
+        target.with_suffix(".json").unlink(missing_ok=True)
+    corpus, _ = _cached_corpus(target, {"n": base.records, "seed": seed, "appended": added},
+                               lambda path: _write_appended(base, path, added, seed))
+    return corpus
 
 
 def _prepare_grown(home: Path, base: Corpus, base_reused: bool, seed: int) -> tuple[Corpus, int]:
@@ -355,7 +395,7 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
-def _measure_size(bench: Bench, n: int, incremental: bool, dask: bool) -> SizeResult:
+def _measure_size(bench: Bench, n: int, incremental: bool, dask: bool, appended: bool = False) -> SizeResult:
     home = bench.work / f"n{n}"
     home.mkdir(parents=True, exist_ok=True)
     _log(f"{_label(n)}: preparing corpus")
@@ -369,12 +409,14 @@ def _measure_size(bench: Bench, n: int, incremental: bool, dask: bool) -> SizeRe
     floors = [_floor_once(corpus.raw, home / "floor") for _ in range(bench.repeat)]
     result = SizeResult(corpus, builds, floors, dask=dask_run)
     if incremental:
-        result.incremental = _measure_incremental(bench, home, corpus, reused)
+        result.incremental = _measure_incremental(bench, home, corpus, reused, appended)
     return result
 
 
-def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bool) -> Incremental:
+def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bool,
+                         appended: bool = False) -> Incremental:
     grown, added = _prepare_grown(home, base, base_reused, bench.seed)
+    longer = _prepare_appended(home, base, base_reused, bench.seed, added) if appended else None
     inc = Incremental(added)
     cache, label = home / "cache", _label(base.records)
     for k in range(bench.repeat):
@@ -388,6 +430,16 @@ def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bo
         same = _same_release(home / "out-cached", home / "out-clean")
         if inc.identical == "yes":
             inc.identical = same
+        if longer is not None:
+            _log(f"{label}: incremental {k + 1}/{bench.repeat}: +{added} records appended, cached rebuild")
+            inc.appended_rebuilds.append(bench.build(longer.raw, home / "out-app-cached", cache=cache))
+            _log(f"{label}: incremental {k + 1}/{bench.repeat}: clean build of the appended corpus")
+            inc.appended_cleans.append(bench.build(longer.raw, home / "out-app-clean"))
+            same = _same_release(home / "out-app-cached", home / "out-app-clean")
+            if inc.appended_identical == "yes":
+                inc.appended_identical = same
+            for name in ("out-app-cached", "out-app-clean"):
+                shutil.rmtree(home / name, ignore_errors=True)
     for name in ("out-fill", "out-cached", "out-clean", "cache"):
         shutil.rmtree(home / name, ignore_errors=True)  # large at 1M; the plain out/ is kept
     return inc
@@ -475,6 +527,17 @@ def _incremental_rows(results: list[SizeResult]) -> list[list[str]]:
     return rows
 
 
+def _appended_rows(results: list[SizeResult]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        inc = r.incremental
+        assert inc is not None
+        rebuild, clean = _secs(inc.appended_rebuilds), _secs(inc.appended_cleans)
+        rows.append([_label(r.corpus.records), f"+{inc.added}", f"{rebuild:.2f}", f"{clean:.2f}",
+                     f"{rebuild / clean:.3f}", inc.appended_identical])
+    return rows
+
+
 def _report(results: list[SizeResult], args: argparse.Namespace) -> None:
     workers = "default (all cores)" if args.workers is None else str(args.workers)
     repeats = f"{args.repeat}, medians shown" if args.repeat > 1 else "1"
@@ -492,6 +555,11 @@ def _report(results: list[SizeResult], args: argparse.Namespace) -> None:
               "file rebuilt with that cache, vs a clean build of the grown corpus")
         _table(["size", "added", "fill s", "fill/build", "cached s", "clean s", "cached/clean",
                 "identical"], _incremental_rows(results))
+        if args.appended:
+            print()
+            print("appended: as many other new records appended to the last raw file, rebuilt with the "
+                  "same cache, vs a clean build of that corpus")
+            _table(["size", "added", "cached s", "clean s", "cached/clean", "identical"], _appended_rows(results))
     dask = results[0].dask
     if dask is not None:
         local, remote = _secs(results[0].builds), _secs(dask.runs)
@@ -513,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for n in args.sizes:
                 dask = args.dask and n == args.sizes[0]
-                results.append(_measure_size(bench, n, args.incremental, dask))
+                results.append(_measure_size(bench, n, args.incremental, dask, args.appended))
         except BuildFailed as exc:
             print(exc, file=sys.stderr)
             print(exc.run.stderr, file=sys.stderr, end="")
