@@ -171,7 +171,7 @@ class FileCache:
         sha, prefixes = _hash_with_prefixes(path, [v["size"] for v in grown_from])
         found = self._load(self._entry(rel, sha), rel, schema)
         if found is not None:
-            batches, quarantined, _ = found
+            batches, quarantined, _, _ = found
             self.hits += sum(n for *_, n in batches) + len(quarantined)  # records, as RecordCache counts
             return FileHit(sha, batches, quarantined)
         self.misses += 1
@@ -183,16 +183,18 @@ class FileCache:
             found = self._load(self.root / version["entry"], rel, schema)
             if found is None or (found[2].get("size"), found[2].get("lines")) != (version["size"], version["lines"]):
                 continue
-            batches, quarantined, _ = found
+            batches, quarantined, _, links = found
+            if links + 1 > MAX_GROWTH_CHAIN:
+                continue  # read whole once: the new entry starts a new chain
             self.hits += sum(n for *_, n in batches) + len(quarantined)
             self._base[rel] = version["entry"]
             return FileHit(sha, batches, quarantined, Resume(version["size"], version["lines"], state))
         return None
 
     def _load(self, entry: Path, rel: str, schema: pa.Schema,
-              depth: int = 0) -> tuple[list[tuple[Path, int, int, int]], list[Quarantined], dict] | None:
-        """(batches, quarantine, meta) of an entry and the versions it grew from, or None if any
-        of them is missing, damaged or does not fit the staging schema."""
+              depth: int = 0) -> tuple[list[tuple[Path, int, int, int]], list[Quarantined], dict, int] | None:
+        """(batches, quarantine, meta, links) of an entry and the versions it grew from (`links`
+        of them), or None if any of them is missing, damaged or does not fit the staging schema."""
         try:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
             layout = [[int(b), int(i), int(n)] for b, i, n in meta["layout"]]
@@ -204,6 +206,7 @@ class FileCache:
                         raise ValueError("entry does not match the staging schema")
             batches = [(rows_file, b, i, n) for b, i, n in layout]
             quarantined = [Quarantined(file=rel, **q) for q in meta["quarantined"]]
+            links = 0
             base = meta.get("base")
             if base is not None:
                 if depth >= MAX_GROWTH_CHAIN or not _is_entry_name(base):
@@ -211,10 +214,10 @@ class FileCache:
                 found = self._load(self.root / base, rel, schema, depth + 1)
                 if found is None:
                     return None
-                batches, quarantined = found[0] + batches, found[1] + quarantined
+                batches, quarantined, links = found[0] + batches, found[1] + quarantined, found[3] + 1
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
             return None
-        return batches, quarantined, meta
+        return batches, quarantined, meta, links
 
     def _versions(self, rel: str) -> list[dict]:
         try:
@@ -280,7 +283,8 @@ class FileCache:
         shutil.rmtree(self._work, ignore_errors=True)
 
 
-# Versions remembered per path, and how many times an entry may have grown from another.
+# Versions remembered per path, and how many versions an entry may grow from in a row (one
+# more, and the file is read whole once, starting a new chain).
 KEEP_VERSIONS = 8
 MAX_GROWTH_CHAIN = 256
 

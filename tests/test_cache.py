@@ -326,3 +326,35 @@ def test_a_missing_version_to_grow_from_means_reading_the_file_whole(
     reads = _spy_reads(monkeypatch)
     assert _rebuild_with_cache(tmp_path, config, cache, monkeypatch) == 1  # the others from the record cache
     assert reads == [("part-00000.jsonl", None)]
+
+
+def test_growth_chains_stay_bounded(tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    """An entry grows from at most MAX_GROWTH_CHAIN versions in a row: past that, the file is read
+    from an earlier version with a shorter chain (here the first one), never from mid-line."""
+    from builder import cache as cache_module
+
+    write_corpus(tmp_path / "raw", 15, seed=39)
+    part = tmp_path / "raw" / "part-00000.jsonl"
+    config = load_config(config_file)
+    cache = tmp_path / "cache"
+    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    rng = random.Random(40)
+    ends, offsets = [part.stat().st_size], []
+    for day in range(4):
+        _append(part, [make_article(rng, 60_000 + day)])
+        monkeypatch.setattr(cache_module, "MAX_GROWTH_CHAIN", 2)
+        reads = _spy_reads(monkeypatch)
+        build(tmp_path / "raw", tmp_path / f"day{day}", config, cache=cache)
+        monkeypatch.undo()
+        [(_, offset)] = reads
+        offsets.append(ends.index(offset))  # which earlier version it was read on from
+        ends.append(part.stat().st_size)
+        build(tmp_path / "raw", tmp_path / f"clean{day}", config)
+        assert release_bytes(tmp_path / f"day{day}") == release_bytes(tmp_path / f"clean{day}")
+    assert offsets == [0, 1, 1, 1]  # days 2 and 3: the versions of days 1 and 2 have full chains
+
+    def links(entry: str) -> int:
+        base = json.loads((next(cache.glob("files-*")) / entry / "meta.json").read_text())["base"]
+        return 0 if base is None else 1 + links(base)
+
+    assert max(links(e.name) for e in _entries(cache)) == 2
