@@ -423,26 +423,33 @@ def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bo
         shutil.rmtree(cache, ignore_errors=True)
         _log(f"{label}: incremental {k + 1}/{bench.repeat}: cache-filling build")
         inc.fills.append(bench.build(base.raw, home / "out-fill", cache=cache))
-        _log(f"{label}: incremental {k + 1}/{bench.repeat}: +{added} records, cached rebuild")
-        inc.rebuilds.append(bench.build(grown.raw, home / "out-cached", cache=cache))
-        _log(f"{label}: incremental {k + 1}/{bench.repeat}: clean build of the grown corpus")
-        inc.cleans.append(bench.build(grown.raw, home / "out-clean"))
-        same = _same_release(home / "out-cached", home / "out-clean")
+        step = f"{label}: incremental {k + 1}/{bench.repeat}"
+        same = _cached_and_clean(bench, grown.raw, home, cache, "", f"{step}: +{added} records",
+                                 inc.rebuilds, inc.cleans)
         if inc.identical == "yes":
             inc.identical = same
         if longer is not None:
-            _log(f"{label}: incremental {k + 1}/{bench.repeat}: +{added} records appended, cached rebuild")
-            inc.appended_rebuilds.append(bench.build(longer.raw, home / "out-app-cached", cache=cache))
-            _log(f"{label}: incremental {k + 1}/{bench.repeat}: clean build of the appended corpus")
-            inc.appended_cleans.append(bench.build(longer.raw, home / "out-app-clean"))
-            same = _same_release(home / "out-app-cached", home / "out-app-clean")
+            same = _cached_and_clean(bench, longer.raw, home, cache, "app-", f"{step}: +{added} records appended",
+                                     inc.appended_rebuilds, inc.appended_cleans)
             if inc.appended_identical == "yes":
                 inc.appended_identical = same
-            for name in ("out-app-cached", "out-app-clean"):
-                shutil.rmtree(home / name, ignore_errors=True)
-    for name in ("out-fill", "out-cached", "out-clean", "cache"):
+    for name in ("out-fill", "out-cached", "out-clean", "out-app-cached", "out-app-clean", "cache"):
         shutil.rmtree(home / name, ignore_errors=True)  # large at 1M; the plain out/ is kept
     return inc
+
+
+def _cached_and_clean(bench: Bench, raw: Path, home: Path, cache: Path, prefix: str, step: str,
+                      rebuilds: list[BuildRun], cleans: list[BuildRun]) -> str:
+    """Build `raw` with the cache and without, into home/out-{prefix}cached and -clean; append
+    the runs; return whether the two releases are the same bytes."""
+    _log(f"{step}, cached rebuild")
+    rebuilds.append(bench.build(raw, home / f"out-{prefix}cached", cache=cache))
+    _log(f"{step}, clean build")
+    cleans.append(bench.build(raw, home / f"out-{prefix}clean"))
+    same = _same_release(home / f"out-{prefix}cached", home / f"out-{prefix}clean")
+    for name in (f"out-{prefix}cached", f"out-{prefix}clean"):
+        shutil.rmtree(home / name, ignore_errors=True)
+    return same
 
 
 def _measure_dask(bench: Bench, home: Path, corpus: Corpus) -> DaskRun:

@@ -245,6 +245,14 @@ def _spy_reads(monkeypatch) -> list[tuple[str, int | None]]:
     return reads
 
 
+def _first_build(tmp_path: Path, config_file: Path, n: int, seed: int, **corpus) -> tuple[Path, object, Path]:
+    """(its one raw file, the config, the cache) of a corpus of n records built once with a cache."""
+    write_corpus(tmp_path / "raw", n, seed=seed, **corpus)
+    config = load_config(config_file)
+    build(tmp_path / "raw", tmp_path / "first", config, cache=tmp_path / "cache")
+    return tmp_path / "raw" / "part-00000.jsonl", config, tmp_path / "cache"
+
+
 def _append(path: Path, records: list[dict]) -> None:
     with path.open("a", encoding="utf-8", newline="\n") as handle:
         for record in records:
@@ -285,11 +293,7 @@ def test_a_grown_file_is_read_only_from_where_it_grew(tmp_path: Path, config_fil
 
 def test_a_file_changed_before_its_end_or_without_a_last_line_end_is_read_whole(
         tmp_path: Path, config_file: Path, monkeypatch) -> None:
-    write_corpus(tmp_path / "raw", 20, seed=35)
-    part = tmp_path / "raw" / "part-00000.jsonl"
-    config = load_config(config_file)
-    cache = tmp_path / "cache"
-    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    part, config, cache = _first_build(tmp_path, config_file, 20, 35)
     rng = random.Random(36)
 
     # An earlier line edited, and a line appended: not a version grown by appending.
@@ -315,11 +319,7 @@ def test_a_file_changed_before_its_end_or_without_a_last_line_end_is_read_whole(
 
 def test_a_missing_version_to_grow_from_means_reading_the_file_whole(
         tmp_path: Path, config_file: Path, monkeypatch) -> None:
-    write_corpus(tmp_path / "raw", 20, seed=37)
-    part = tmp_path / "raw" / "part-00000.jsonl"
-    config = load_config(config_file)
-    cache = tmp_path / "cache"
-    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    part, config, cache = _first_build(tmp_path, config_file, 20, 37)
     [entry] = _entries(cache)
     shutil.rmtree(entry)
     _append(part, [make_article(random.Random(38), 50_000)])
@@ -333,11 +333,7 @@ def test_growth_chains_stay_bounded(tmp_path: Path, config_file: Path, monkeypat
     from an earlier version with a shorter chain (here the first one), never from mid-line."""
     from builder import cache as cache_module
 
-    write_corpus(tmp_path / "raw", 15, seed=39)
-    part = tmp_path / "raw" / "part-00000.jsonl"
-    config = load_config(config_file)
-    cache = tmp_path / "cache"
-    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    part, config, cache = _first_build(tmp_path, config_file, 15, 39)
     rng = random.Random(40)
     ends, offsets = [part.stat().st_size], []
     for day in range(4):
