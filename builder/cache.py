@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from builder import NORMALIZER_VERSION, __version__
+from builder.identity import file_sha256_with_prefixes
 from builder.outlets import OUTLET_DIR
 from builder.read import ReadInfo, Resume
 from builder.records import Article, Quarantined, RawUnit
@@ -168,14 +169,20 @@ class FileCache:
         nothing (None; its results will be recorded as they come). Rows are not read here: the
         staging area reads each bucket's batches from the entries when needed."""
         grown_from = self._versions(rel)
-        sha, prefixes = _hash_with_prefixes(path, [v["size"] for v in grown_from])
+        sha, prefixes = file_sha256_with_prefixes(path, [v["size"] for v in grown_from])
+        hit = self._whole_or_grown(rel, sha, prefixes, grown_from, schema)
+        if hit is not None:
+            self.hits += sum(n for *_, n in hit.batches) + len(hit.quarantined)  # records, as RecordCache counts
+        if hit is None or hit.resume is not None:
+            self.misses += 1
+            self._wanted[rel] = sha
+        return hit
+
+    def _whole_or_grown(self, rel: str, sha: str, prefixes: dict[int, Any], grown_from: list[dict],
+                        schema: pa.Schema) -> FileHit | None:
         found = self._load(self._entry(rel, sha), rel, schema)
         if found is not None:
-            batches, quarantined, _, _ = found
-            self.hits += sum(n for *_, n in batches) + len(quarantined)  # records, as RecordCache counts
-            return FileHit(sha, batches, quarantined)
-        self.misses += 1
-        self._wanted[rel] = sha
+            return FileHit(sha, found[0], found[1])
         for version in sorted(grown_from, key=lambda v: -v["size"]):
             state = prefixes.get(version["size"])
             if state is None or state.hexdigest() != version["sha256"]:
@@ -186,7 +193,6 @@ class FileCache:
             batches, quarantined, _, links = found
             if links + 1 > MAX_GROWTH_CHAIN:
                 continue  # read whole once: the new entry starts a new chain
-            self.hits += sum(n for *_, n in batches) + len(quarantined)
             self._base[rel] = version["entry"]
             return FileHit(sha, batches, quarantined, Resume(version["size"], version["lines"], state))
         return None
@@ -291,26 +297,6 @@ MAX_GROWTH_CHAIN = 256
 
 def _is_entry_name(name: object) -> bool:
     return isinstance(name, str) and len(name) == 64 and all(c in "0123456789abcdef" for c in name)
-
-
-def _hash_with_prefixes(path: Path, sizes: list[int]) -> tuple[str, dict[int, Any]]:
-    """The file's SHA-256, and the hash state after each of its first `sizes` bytes (those
-    sizes the file reaches), from one read."""
-    digest = hashlib.sha256()
-    wanted = sorted({s for s in sizes if s > 0})
-    states: dict[int, Any] = {}
-    position = 0
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            view, start = memoryview(block), 0
-            while wanted and wanted[0] <= position + len(block):
-                cut = wanted.pop(0) - position
-                digest.update(view[start:cut])
-                start = cut
-                states[position + cut] = digest.copy()
-            digest.update(view[start:])
-            position += len(block)
-    return digest.hexdigest(), states
 
 
 def _pending_prefix() -> str:

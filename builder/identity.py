@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from builder.outlets import Registry
@@ -66,8 +68,24 @@ def sha256_hex(data: bytes) -> str:
 
 
 def file_sha256(path: Path) -> str:
+    return file_sha256_with_prefixes(path, ())[0]
+
+
+def file_sha256_with_prefixes(path: Path, sizes: Iterable[int]) -> tuple[str, dict[int, Any]]:
+    """The file's SHA-256, and the hash state after each of its first `sizes` bytes (those
+    sizes the file reaches), from one read."""
     digest = hashlib.sha256()
+    wanted = sorted({s for s in sizes if s > 0})
+    states: dict[int, Any] = {}
+    position = 0
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+            view, start = memoryview(block), 0
+            while wanted and wanted[0] <= position + len(block):
+                cut = wanted.pop(0) - position
+                digest.update(view[start:cut])
+                start = cut
+                states[position + cut] = digest.copy()
+            digest.update(view[start:])
+            position += len(block)
+    return digest.hexdigest(), states

@@ -109,14 +109,10 @@ class Stats:
         kinds = pc.struct_field(pc.list_flatten(removed), "kind")
         self.removed_kinds.update(_counts(kinds))
         # Records with at least one removal of each kind: distinct (row, kind) pairs, by kind.
-        if len(kinds):
-            encoded = pc.dictionary_encode(kinds, null_encoding="encode")
-            width = len(encoded.dictionary)
-            rows = pc.list_parent_indices(removed).to_numpy().astype(np.int64)
-            pairs = np.unique(rows * width + encoded.indices.to_numpy(zero_copy_only=False))
-            for kind, count in zip(encoded.dictionary.to_pylist(), np.bincount(pairs % width, minlength=width)):
-                if count:
-                    self.removed_records[kind] += int(count)
+        found, _, _, kind_names, width = _distinct_pairs(pc.list_parent_indices(removed), kinds)
+        for kind, count in zip(kind_names, np.bincount(found % width, minlength=width)):
+            if count:
+                self.removed_records[kind] += int(count)
 
     def near_duplicate_clusters(self) -> tuple[int, int]:
         """(clusters with more than one article, articles in those clusters), from `cluster_id`."""
@@ -144,9 +140,17 @@ def _counts(values: pa.Array | pa.ChunkedArray) -> dict:
 
 
 def _pair_counts(first: pa.Array | pa.ChunkedArray, second: pa.Array | pa.ChunkedArray) -> dict[tuple, int]:
-    """{(a, b): rows} over the rows of two equal-length columns, nulls as None: both columns
-    dictionary-encoded, each pair of codes made one integer and counted in numpy (a group-by
-    costs milliseconds of fixed overhead on every call)."""
+    """{(a, b): rows} over the rows of two equal-length columns, nulls as None."""
+    found, counts, firsts, seconds, width = _distinct_pairs(first, second)
+    return {(firsts[int(c) // width], seconds[int(c) % width]): int(n) for c, n in zip(found, counts)}
+
+
+def _distinct_pairs(first: pa.Array | pa.ChunkedArray,
+                    second: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, list, list, int]:
+    """The distinct (a, b) pairs of two equal-length columns as codes a_index * width + b_index,
+    how many rows hold each, the values of a and of b by index, and width. Both columns are
+    dictionary-encoded and the codes counted in numpy (a group-by costs milliseconds of fixed
+    overhead on every call)."""
     codes, values = [], []
     for column in (first, second):
         if isinstance(column, pa.ChunkedArray):
@@ -154,11 +158,9 @@ def _pair_counts(first: pa.Array | pa.ChunkedArray, second: pa.Array | pa.Chunke
         encoded = pc.dictionary_encode(column, null_encoding="encode")
         codes.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
         values.append(encoded.dictionary.to_pylist())
-    if not len(codes[0]):
-        return {}
     width = max(len(values[1]), 1)
     found, counts = np.unique(codes[0] * width + codes[1], return_counts=True)
-    return {(values[0][int(c) // width], values[1][int(c) % width]): int(n) for c, n in zip(found, counts)}
+    return found, counts, values[0], values[1], width
 
 
 def _bin(length: int) -> str:

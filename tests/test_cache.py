@@ -88,7 +88,7 @@ def test_file_changed_while_read_is_not_cached(tmp_path: Path, config_file: Path
 
     write_corpus(tmp_path / "raw", 10, seed=25)
     config = load_config(config_file)
-    monkeypatch.setattr(cache_module, "_hash_with_prefixes", lambda path, sizes: ("0" * 64, {}))
+    monkeypatch.setattr(cache_module, "file_sha256_with_prefixes", lambda path, sizes: ("0" * 64, {}))
     build(tmp_path / "raw", tmp_path / "a", config, cache=tmp_path / "cache")
     assert not [p for p in (tmp_path / "cache").glob("files-*/*")]
 
