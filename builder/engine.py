@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from builder.cache import RecordCache, article_payload, quarantine_payload, restore, unit_key
+from builder.cache import CacheEntries, RecordCache, make_entries, unit_key
 from builder.cluster import NearDupConfig, band_keys, band_keys_many
 from builder.process import process_batch
 from builder.records import Article, Quarantined, RawUnit
-from builder.stage import to_batch
+from builder.stage import staging_schema, to_batch
 from builder.validate import Limits
 
 Chunk = list[RawUnit | Quarantined]
-ChunkResult = tuple[pa.RecordBatch, list[Quarantined], list[tuple[str, str]]]
+ChunkResult = tuple[pa.RecordBatch, list[Quarantined], CacheEntries | None]
 MAX_CHUNK_BYTES = 32 << 20
 
 
@@ -30,8 +30,10 @@ class StageConfig:
 
 def process_chunk(chunk: Chunk, config: StageConfig, cache_entries: bool = False) -> ChunkResult:
     """Run the per-record stage over a chunk: an Arrow batch, the quarantine, and (when asked)
-    the cache entries of its records."""
-    articles, quarantined, entries = [], [], []
+    the record cache's entries for its records."""
+    articles, quarantined = [], []
+    row_keys: list[bytes] = []
+    rejected: list[tuple[bytes, Quarantined]] = []
     done = list(zip(chunk, process_batch(chunk, config.limits)))
     good = [(unit, result) for unit, result in done if isinstance(result, Article)]
     all_bands = _bands_of([article.text for _, article in good], config.near_duplicates)
@@ -43,15 +45,18 @@ def process_chunk(chunk: Chunk, config: StageConfig, cache_entries: bool = False
                 result = Quarantined(file=unit.source, line=unit.line, reason="normalizer_error",
                                      message=f"near-duplicate signature failed: {type(bands).__name__}: {bands}"[:300])
                 quarantined.append(result)
+                if cache_entries:
+                    rejected.append((unit_key(unit), result))
                 continue
             articles.append((result, unit.source, unit.line, bands))
             if cache_entries:
-                entries.append((unit_key(unit), article_payload(result, bands)))
+                row_keys.append(unit_key(unit))
         else:
             quarantined.append(result)
             if cache_entries and isinstance(unit, RawUnit):
-                entries.append((unit_key(unit), quarantine_payload(result)))
-    return to_batch(articles), quarantined, entries
+                rejected.append((unit_key(unit), result))
+    batch = to_batch(articles)
+    return batch, quarantined, make_entries(batch, row_keys, rejected) if cache_entries else None
 
 
 def _bands_of(texts: list[str], config: NearDupConfig) -> list[list[int] | Exception]:
@@ -69,32 +74,28 @@ def _bands_of(texts: list[str], config: NearDupConfig) -> list[list[int] | Excep
         return keys
 
 
-def from_cache(units: list[RawUnit], payloads: list[str]) -> ChunkResult:
-    """The chunk result of records found in the cache, without validating or normalizing them."""
-    articles, quarantined = [], []
-    for unit, payload in zip(units, payloads):
-        restored = restore(payload, unit)
-        if isinstance(restored, Quarantined):
-            quarantined.append(restored)
-        else:
-            article, bands = restored
-            articles.append((article, unit.source, unit.line, bands))
-    return to_batch(articles), quarantined, []
-
-
 def split_cached(chunks: Iterable[Chunk], cache: RecordCache, on_hits) -> Iterator[Chunk]:
-    """Pass on only the records the cache does not hold; hand the others to `on_hits`."""
+    """Pass on only the records the cache does not hold; hand the others' rows and quarantine
+    entries to `on_hits`."""
+    schema = staging_schema()
     for chunk in chunks:
+        if cache.started_empty:
+            cache.misses += len(chunk)
+            yield chunk
+            continue
         keys = [unit_key(u) if isinstance(u, RawUnit) else None for u in chunk]
         found = cache.get_many([k for k in keys if k])
-        hits = [(u, found[k]) for u, k in zip(chunk, keys) if k in found]
-        misses = [u for u, k in zip(chunk, keys) if k not in found]
-        cache.hits += len(hits)
-        cache.misses += len(misses)
-        if hits:
-            on_hits(from_cache([u for u, _ in hits], [p for _, p in hits]))
-        if misses:
-            yield misses
+        hit_at = [i for i, k in enumerate(keys) if k in found]
+        missed = [i for i, k in enumerate(keys) if k not in found]
+        if hit_at:
+            batch, quarantined, lost = cache.restore([chunk[i] for i in hit_at], [found[keys[i]] for i in hit_at], schema)
+            if lost:  # rows the cache can no longer read are processed again
+                missed = sorted(missed + [hit_at[j] for j in lost])
+            cache.hits += len(hit_at) - len(lost)
+            on_hits((batch, quarantined, None))
+        cache.misses += len(missed)
+        if missed:
+            yield [chunk[i] for i in missed]
 
 
 def chunked(units: Iterable[RawUnit | Quarantined], rows: int) -> Iterator[Chunk]:

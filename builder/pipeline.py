@@ -175,8 +175,8 @@ def _build_into(raw: Path, tmp: Path, config: Config, runner: Callable, progress
         staging.add(batch)
         quarantined.extend(rejected)
         read += batch.num_rows + len(rejected)
-        if entries and record_cache is not None:
-            record_cache.put_many(entries)
+        if entries is not None and record_cache is not None:
+            record_cache.put(entries)
         if file_cache is not None:
             file_cache.observe(batch, rejected)
         elapsed = max(time.monotonic() - started, 1e-9)

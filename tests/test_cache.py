@@ -196,12 +196,13 @@ def test_record_cache_commits_in_thousands(tmp_path: Path, monkeypatch) -> None:
     records = cache_module.RecordCache(tmp_path, "config")
     other = sqlite3.connect(records.path)
     count = lambda: other.execute("SELECT COUNT(*) FROM records").fetchone()[0]
-    records.put_many([("a", "1"), ("b", "2")])
+    entries = lambda *keys: cache_module.CacheEntries(None, [], [(k, "{}") for k in keys])
+    records.put(entries(b"a", b"b"))
     assert count() == 0  # not committed yet: another reader does not see them
-    assert records.get_many(["a", "b", "c"]) == {"a": "1", "b": "2"}  # but this build does
-    records.put_many([("c", "3")])
+    assert set(records.get_many([b"a", b"b", b"c"])) == {b"a", b"b"}  # but this build does
+    records.put(entries(b"c"))
     assert count() == 3
-    records.put_many([("d", "4")])
+    records.put(entries(b"d"))
     records.close()
     assert count() == 4
     other.close()
@@ -354,3 +355,49 @@ def test_growth_chains_stay_bounded(tmp_path: Path, config_file: Path, monkeypat
         return 0 if base is None else 1 + links(base)
 
     assert max(links(e.name) for e in _entries(cache)) == 2
+
+
+def test_a_reordered_file_is_served_row_by_row_from_the_record_cache(tmp_path: Path, config_file: Path,
+                                                                     monkeypatch) -> None:
+    """A file rewritten in another order, with one record edited, is read again; every other
+    record (quarantined ones too) comes from the record cache's stored rows, with the file and
+    line where it is now, even when each stored batch must be decoded again for every hit."""
+    from builder import cache as cache_module
+
+    write_corpus(tmp_path / "raw", 40, seed=41, bad_every=6)
+    config = dataclasses.replace(load_config(config_file), batch_rows=7)
+    cache = tmp_path / "cache"
+    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    part = tmp_path / "raw" / "part-00000.jsonl"
+    lines = part.read_bytes().splitlines(keepends=True)
+    random.Random(42).shuffle(lines)
+    lines[0] = json.dumps(make_article(random.Random(43), 60_000)).encode() + b"\n"
+    part.write_bytes(b"".join(lines))
+    monkeypatch.setattr(cache_module, "_DECODED_BYTES", 1)
+    assert _rebuild_with_cache(tmp_path, config, cache, monkeypatch) == 1
+
+
+def test_damaged_record_cache_rows_are_processed_again(tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    """Stored rows that cannot be read (damaged bytes, a missing batch, a bad quarantine entry)
+    are not served: those records are validated and normalized again, and the release is a
+    clean build's."""
+    import sqlite3
+
+    write_corpus(tmp_path / "raw", 30, seed=44, bad_every=5)
+    config = dataclasses.replace(load_config(config_file), batch_rows=10)
+    cache = tmp_path / "cache"
+    build(tmp_path / "raw", tmp_path / "first", config, cache=cache)
+    for entry in cache.glob("files-*"):
+        shutil.rmtree(entry)  # only the record cache can serve the next build
+    [path] = cache.glob("records-*.sqlite")
+    db = sqlite3.connect(path)
+    first, second = [i for (i,) in db.execute("SELECT id FROM batches ORDER BY id LIMIT 2")]
+    damaged = db.execute("SELECT COUNT(*) FROM records WHERE batch IN (?, ?)", (first, second)).fetchone()[0]
+    db.execute("UPDATE batches SET rows = x'00ff00ff' WHERE id = ?", (first,))
+    db.execute("DELETE FROM batches WHERE id = ?", (second,))
+    [(bad_key,)] = db.execute("SELECT key FROM records WHERE quarantine IS NOT NULL LIMIT 1").fetchall()
+    db.execute("UPDATE records SET quarantine = '{\"reason\": 5' WHERE key = ?", (bad_key,))
+    db.commit()
+    db.close()
+    assert damaged >= 2
+    assert _rebuild_with_cache(tmp_path, config, cache, monkeypatch) == damaged + 1
