@@ -74,6 +74,10 @@ class Incremental:
     appended_rebuilds: list[BuildRun] = field(default_factory=list)
     appended_cleans: list[BuildRun] = field(default_factory=list)
     appended_identical: str = "yes"
+    # --reordered: every raw file's lines in reverse order, plus the new file, same --cache
+    reordered_rebuilds: list[BuildRun] = field(default_factory=list)
+    reordered_cleans: list[BuildRun] = field(default_factory=list)
+    reordered_identical: str = "yes"
 
 
 @dataclass
@@ -145,6 +149,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     add("--appended", action="store_true",
         help="with --incremental: also as many new records appended to the last raw file, rebuilt "
              "with the same cache, and a clean build of that corpus")
+    add("--reordered", action="store_true",
+        help="with --incremental: also every raw file's lines reversed plus the new file, rebuilt "
+             "with the same cache (all old records from the per-record cache), and a clean build")
     add("--dask", action="store_true",
         help=f"also build the smallest size with --engine dask --workers {DASK_WORKERS}")
     add("--keep", type=Path, default=None, metavar="DIR", help="work in DIR, keep raw corpora and releases")
@@ -152,8 +159,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     add("--seed", type=int, default=0, help="generator seed")
     args = parser.parse_args(argv)
     args.sizes = args.sizes or [args.n]
-    if args.appended and not args.incremental:
-        parser.error("--appended goes with --incremental")
+    if (args.appended or args.reordered) and not args.incremental:
+        parser.error("--appended and --reordered go with --incremental")
     if args.repeat < 1 or (args.workers is not None and args.workers < 1):
         parser.error("--repeat and --workers must be at least 1")
     return args
@@ -232,6 +239,29 @@ def _write_appended(base: Corpus, target: Path, added: int, seed: int) -> dict[s
             fh.write(line)
             size += len(line)
     return {"good": base.records + added, "bad": 0, "bytes": base.bytes + size}
+
+
+def _write_reordered(base: Corpus, grown: Corpus, target: Path) -> dict[str, int]:
+    """The grown corpus with every base file's lines in reverse order: no file is a version the
+    cache has seen, so every old record must come from the per-record cache."""
+    target.mkdir(parents=True)
+    for path in sorted(base.raw.iterdir()):
+        with open(path, "rb") as fh:
+            lines = fh.read().splitlines(keepends=True)
+        with open(target / path.name, "wb", buffering=_CHUNK) as fh:
+            fh.writelines(reversed(lines))
+    shutil.copy2(grown.raw / DELTA_FILE, target / DELTA_FILE)
+    return {"good": grown.records, "bad": 0, "bytes": grown.bytes}
+
+
+def _prepare_reordered(home: Path, base: Corpus, grown: Corpus, base_reused: bool, seed: int, added: int) -> Corpus:
+    target = home / "reordered"
+    if not base_reused:
+        shutil.rmtree(target, ignore_errors=True)
+        target.with_suffix(".json").unlink(missing_ok=True)
+    corpus, _ = _cached_corpus(target, {"n": base.records, "seed": seed, "reordered": added},
+                               lambda path: _write_reordered(base, grown, path))
+    return corpus
 
 
 def _prepare_appended(home: Path, base: Corpus, base_reused: bool, seed: int, added: int) -> Corpus:
@@ -395,7 +425,8 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
-def _measure_size(bench: Bench, n: int, incremental: bool, dask: bool, appended: bool = False) -> SizeResult:
+def _measure_size(bench: Bench, n: int, incremental: bool, dask: bool, appended: bool = False,
+                  reordered: bool = False) -> SizeResult:
     home = bench.work / f"n{n}"
     home.mkdir(parents=True, exist_ok=True)
     _log(f"{_label(n)}: preparing corpus")
@@ -409,14 +440,15 @@ def _measure_size(bench: Bench, n: int, incremental: bool, dask: bool, appended:
     floors = [_floor_once(corpus.raw, home / "floor") for _ in range(bench.repeat)]
     result = SizeResult(corpus, builds, floors, dask=dask_run)
     if incremental:
-        result.incremental = _measure_incremental(bench, home, corpus, reused, appended)
+        result.incremental = _measure_incremental(bench, home, corpus, reused, appended, reordered)
     return result
 
 
 def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bool,
-                         appended: bool = False) -> Incremental:
+                         appended: bool = False, reordered: bool = False) -> Incremental:
     grown, added = _prepare_grown(home, base, base_reused, bench.seed)
     longer = _prepare_appended(home, base, base_reused, bench.seed, added) if appended else None
+    shuffled = _prepare_reordered(home, base, grown, base_reused, bench.seed, added) if reordered else None
     inc = Incremental(added)
     cache, label = home / "cache", _label(base.records)
     for k in range(bench.repeat):
@@ -433,7 +465,14 @@ def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bo
                                      inc.appended_rebuilds, inc.appended_cleans)
             if inc.appended_identical == "yes":
                 inc.appended_identical = same
-    for name in ("out-fill", "out-cached", "out-clean", "out-app-cached", "out-app-clean", "cache"):
+        if shuffled is not None:
+            same = _cached_and_clean(bench, shuffled.raw, home, cache, "rev-",
+                                     f"{step}: every file reordered, +{added} records",
+                                     inc.reordered_rebuilds, inc.reordered_cleans)
+            if inc.reordered_identical == "yes":
+                inc.reordered_identical = same
+    for name in ("out-fill", "out-cached", "out-clean", "out-app-cached", "out-app-clean", "out-rev-cached",
+                 "out-rev-clean", "cache"):
         shutil.rmtree(home / name, ignore_errors=True)  # large at 1M; the plain out/ is kept
     return inc
 
@@ -534,14 +573,16 @@ def _incremental_rows(results: list[SizeResult]) -> list[list[str]]:
     return rows
 
 
-def _appended_rows(results: list[SizeResult]) -> list[list[str]]:
+def _case_rows(results: list[SizeResult], case: str) -> list[list[str]]:
+    """Rows of the `appended` or `reordered` table."""
     rows = []
     for r in results:
         inc = r.incremental
         assert inc is not None
-        rebuild, clean = _secs(inc.appended_rebuilds), _secs(inc.appended_cleans)
+        rebuilds, cleans = getattr(inc, f"{case}_rebuilds"), getattr(inc, f"{case}_cleans")
+        rebuild, clean = _secs(rebuilds), _secs(cleans)
         rows.append([_label(r.corpus.records), f"+{inc.added}", f"{rebuild:.2f}", f"{clean:.2f}",
-                     f"{rebuild / clean:.3f}", inc.appended_identical])
+                     f"{rebuild / clean:.3f}", getattr(inc, f"{case}_identical")])
     return rows
 
 
@@ -566,7 +607,12 @@ def _report(results: list[SizeResult], args: argparse.Namespace) -> None:
             print()
             print("appended: as many other new records appended to the last raw file, rebuilt with the "
                   "same cache, vs a clean build of that corpus")
-            _table(["size", "added", "cached s", "clean s", "cached/clean", "identical"], _appended_rows(results))
+            _table(["size", "added", "cached s", "clean s", "cached/clean", "identical"], _case_rows(results, "appended"))
+        if args.reordered:
+            print()
+            print("reordered: every raw file's lines in reverse order, plus the new file, rebuilt with the "
+                  "same cache (every old record from the per-record cache), vs a clean build of that corpus")
+            _table(["size", "added", "cached s", "clean s", "cached/clean", "identical"], _case_rows(results, "reordered"))
     dask = results[0].dask
     if dask is not None:
         local, remote = _secs(results[0].builds), _secs(dask.runs)
@@ -588,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for n in args.sizes:
                 dask = args.dask and n == args.sizes[0]
-                results.append(_measure_size(bench, n, args.incremental, dask, args.appended))
+                results.append(_measure_size(bench, n, args.incremental, dask, args.appended, args.reordered))
         except BuildFailed as exc:
             print(exc, file=sys.stderr)
             print(exc.run.stderr, file=sys.stderr, end="")
