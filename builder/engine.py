@@ -45,9 +45,7 @@ def process_chunk(chunk: Chunk, config: StageConfig, cache_entries: bool = False
                 result = Quarantined(file=unit.source, line=unit.line, reason="normalizer_error",
                                      message=f"near-duplicate signature failed: {type(bands).__name__}: {bands}"[:300])
                 quarantined.append(result)
-                if cache_entries:
-                    rejected.append((unit_key(unit), result))
-                continue
+                continue  # not cached: the next build tries again
             articles.append((result, unit.source, unit.line, bands))
             if cache_entries:
                 row_keys.append(unit_key(unit))

@@ -401,3 +401,22 @@ def test_damaged_record_cache_rows_are_processed_again(tmp_path: Path, config_fi
     db.close()
     assert damaged >= 2
     assert _rebuild_with_cache(tmp_path, config, cache, monkeypatch) == damaged + 1
+
+
+def test_a_damaged_index_of_versions_means_reading_the_file_whole(
+        tmp_path: Path, config_file: Path, monkeypatch) -> None:
+    """The per-path list of versions a file may grow from is only a hint: unreadable JSON, or
+    versions with missing or mistyped fields, are ignored, so the grown file is read whole (its
+    old records from the record cache) and the list is written anew."""
+    part, config, cache = _first_build(tmp_path, config_file, 20, 45)
+    [index] = cache.glob("files-*/paths/*.json")
+    rng = random.Random(46)
+    for k, damage in enumerate([b"{not json", b'[{"size": "12", "lines": 3, "sha256": 5, "entry": "x"}]', b'"a string"']):
+        index.write_bytes(damage)
+        _append(part, [make_article(rng, 70_000 + k)])
+        reads = _spy_reads(monkeypatch)
+        for out in ("cached", "clean"):
+            shutil.rmtree(tmp_path / out, ignore_errors=True)
+        assert _rebuild_with_cache(tmp_path, config, cache, monkeypatch) == 1
+        assert reads == [("part-00000.jsonl", None)]
+        assert isinstance(json.loads(index.read_text()), list)  # written anew for the next growth
