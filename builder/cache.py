@@ -73,8 +73,11 @@ def make_entries(batch: pa.RecordBatch, row_keys: list[bytes], quarantined: list
     return CacheEntries(rows, row_keys, payloads)
 
 
-# Cache entries per SQLite transaction.
+# Cache entries per SQLite transaction, and how long a build waits for another's to be written.
 COMMIT_EVERY = 10_000
+LOCK_WAIT = 600.0
+# Compressed rows held before a commit, whatever the count (records may be large).
+_WAITING_BYTES = 64 << 20
 # Decoded row batches kept for the hits still to come (a reordered file hits them out of order).
 _DECODED_BYTES = 64 << 20
 
@@ -85,12 +88,19 @@ class RecordCache:
     `batches` holds the staged rows of each chunk processed, as one LZ4-compressed Arrow IPC
     stream; `records` maps a raw record's key to its row there, or to its quarantine entry (JSON
     without file and line, which come from where the record is found). A hit is the very row a
-    miss would stage, with the `_source` and `_line` of where the record is now."""
+    miss would stage, with the `_source` and `_line` of where the record is now.
+
+    Entries wait in memory and are written COMMIT_EVERY (or 64 MiB) at a time, each lot in one
+    short transaction: builds sharing the cache directory wait for each other's lot (SQLite's
+    lock) instead of for a whole run of chunks, and this build's lookups see its waiting
+    entries too (under negative batch ids)."""
 
     def __init__(self, directory: Path, stage_config: object) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"records-{fingerprint(stage_config)[:24]}.sqlite"
-        self._db = sqlite3.connect(self.path)
+        # Transactions are begun explicitly (put in lots, see commit()); a build waits up to
+        # LOCK_WAIT seconds for another build's lot to be written.
+        self._db = sqlite3.connect(self.path, timeout=LOCK_WAIT, isolation_level=None)
         self._db.executescript(
             "CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY, rows BLOB NOT NULL);"
             "CREATE TABLE IF NOT EXISTS records (key BLOB PRIMARY KEY, batch INTEGER, row INTEGER,"
@@ -100,7 +110,8 @@ class RecordCache:
         # once (in the worker), not twice.
         self.started_empty = self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
         self.hits = self.misses = 0
-        self._uncommitted = 0
+        self._waiting_rows: list[bytes] = []  # blobs not written yet; batch id -(index + 1)
+        self._waiting: dict[bytes, tuple[int | None, int | None, str | None]] = {}
         self._decoded: OrderedDict[int, pa.RecordBatch | None] = OrderedDict()
         self._decoded_bytes = 0
 
@@ -114,17 +125,19 @@ class RecordCache:
                 f"SELECT key, batch, row, quarantine FROM records WHERE key IN ({','.join('?' * len(part))})", part
             )
             found.update((key, (batch, row, q)) for key, batch, row, q in rows)
+        if self._waiting:
+            found.update((key, self._waiting[key]) for key in keys if key in self._waiting)
         return found
 
     def put(self, entries: CacheEntries) -> None:
-        rows: list[tuple[bytes, int | None, int | None, str | None]] = []
         if entries.rows is not None:
-            batch_id = self._db.execute("INSERT INTO batches (rows) VALUES (?)", (entries.rows,)).lastrowid
-            rows = [(key, batch_id, i, None) for i, key in enumerate(entries.row_keys)]
-        rows += [(key, None, None, payload) for key, payload in entries.quarantined]
-        self._db.executemany("INSERT OR REPLACE INTO records (key, batch, row, quarantine) VALUES (?, ?, ?, ?)", rows)
-        self._uncommitted += len(rows)
-        if self._uncommitted >= COMMIT_EVERY:
+            self._waiting_rows.append(entries.rows)
+            batch_id = -len(self._waiting_rows)
+            for i, key in enumerate(entries.row_keys):
+                self._waiting[key] = (batch_id, i, None)
+        for key, payload in entries.quarantined:
+            self._waiting[key] = (None, None, payload)
+        if len(self._waiting) >= COMMIT_EVERY or sum(map(len, self._waiting_rows)) >= _WAITING_BYTES:
             self.commit()
 
     def restore(self, units: list[RawUnit], found: list[tuple[int | None, int | None, str | None]],
@@ -177,7 +190,10 @@ class RecordCache:
         if batch_id in self._decoded:
             self._decoded.move_to_end(batch_id)
             return self._decoded[batch_id]
-        found = self._db.execute("SELECT rows FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        if batch_id < 0:
+            found = (self._waiting_rows[-batch_id - 1],) if -batch_id <= len(self._waiting_rows) else None
+        else:
+            found = self._db.execute("SELECT rows FROM batches WHERE id = ?", (batch_id,)).fetchone()
         batch = None
         try:
             if found is not None:
@@ -196,11 +212,30 @@ class RecordCache:
         return batch
 
     def commit(self) -> None:
-        """Make the entries put so far durable. Each commit syncs the file to disk (about a
-        tenth of a second), so entries are committed in thousands, not chunk by chunk; a build
-        killed before a commit loses only the work since the last one."""
-        self._db.commit()
-        self._uncommitted = 0
+        """Write the waiting entries in one transaction and make them durable. Each commit
+        syncs the file to disk (about a tenth of a second), so entries are committed in
+        thousands, not chunk by chunk; a build killed before a commit loses only the work
+        since the last one."""
+        if not self._waiting:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            ids = [self._db.execute("INSERT INTO batches (rows) VALUES (?)", (rows,)).lastrowid
+                   for rows in self._waiting_rows]
+            self._db.executemany(
+                "INSERT OR REPLACE INTO records (key, batch, row, quarantine) VALUES (?, ?, ?, ?)",
+                [(key, ids[-batch - 1] if batch is not None else None, row, q)
+                 for key, (batch, row, q) in self._waiting.items()],
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        self._waiting_rows, self._waiting = [], {}
+        for batch_id in [b for b in self._decoded if b < 0]:  # those ids now mean nothing
+            old = self._decoded.pop(batch_id)
+            self._decoded_bytes -= old.nbytes if old is not None else 0
 
     def close(self) -> None:
         """Commit what was put (the entries of a build that failed later are still right) and

@@ -208,6 +208,32 @@ def test_record_cache_commits_in_thousands(tmp_path: Path, monkeypatch) -> None:
     other.close()
 
 
+def test_builds_sharing_a_cache_wait_for_each_other(tmp_path: Path, monkeypatch) -> None:
+    """Entries wait in memory between lots, so a build never holds SQLite's write lock across
+    chunks: another build sharing the directory writes its own lot meanwhile, and a lot that
+    meets another build's transaction waits for it instead of failing."""
+    import sqlite3
+    import threading
+
+    from builder import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "COMMIT_EVERY", 2)
+    entries = lambda *keys: cache_module.CacheEntries(None, [], [(k, "{}") for k in keys])
+    first = cache_module.RecordCache(tmp_path, "config")
+    second = cache_module.RecordCache(tmp_path, "config")
+    first.put(entries(b"a1"))  # waits in memory
+    second.put(entries(b"b1", b"b2"))  # a lot, written at once: nothing holds the lock
+    writer = sqlite3.connect(first.path, check_same_thread=False, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a third build in the middle of writing its lot
+    threading.Timer(0.5, lambda: writer.execute("COMMIT")).start()
+    first.put(entries(b"a2"))  # a lot: waits for that transaction, then is written
+    keys = [b"a1", b"a2", b"b1", b"b2"]
+    assert set(first.get_many(keys)) == set(keys)
+    first.close()
+    second.close()
+    writer.close()
+
+
 def test_a_cache_that_cannot_commit_fails_the_build_and_cleans_up(tmp_path: Path, config_file: Path, monkeypatch) -> None:
     import sqlite3
 
