@@ -64,20 +64,23 @@ class Corpus:
 
 
 @dataclass
+class Rebuilds:
+    """One changed corpus, per repeat: rebuilt with the filled --cache, and built without."""
+
+    cached: list[BuildRun] = field(default_factory=list)
+    clean: list[BuildRun] = field(default_factory=list)
+    identical: str = "yes"  # cached vs clean release, every file's bytes, in every run
+
+
+@dataclass
 class Incremental:
     added: int
     fills: list[BuildRun] = field(default_factory=list)  # first build with an empty --cache
-    rebuilds: list[BuildRun] = field(default_factory=list)  # grown corpus, same --cache
-    cleans: list[BuildRun] = field(default_factory=list)  # grown corpus, no cache
-    identical: str = "yes"  # rebuild vs clean release, every file's bytes
-    # --appended: as many other new records appended to the last raw file, same --cache
-    appended_rebuilds: list[BuildRun] = field(default_factory=list)
-    appended_cleans: list[BuildRun] = field(default_factory=list)
-    appended_identical: str = "yes"
-    # --reordered: every raw file's lines in reverse order, plus the new file, same --cache
-    reordered_rebuilds: list[BuildRun] = field(default_factory=list)
-    reordered_cleans: list[BuildRun] = field(default_factory=list)
-    reordered_identical: str = "yes"
+    grown: Rebuilds = field(default_factory=Rebuilds)  # + a new file of `added` records
+    # --appended: as many other new records appended to the last raw file
+    appended: Rebuilds = field(default_factory=Rebuilds)
+    # --reordered: every raw file's lines in reverse order, plus the new file
+    reordered: Rebuilds = field(default_factory=Rebuilds)
 
 
 @dataclass
@@ -456,21 +459,13 @@ def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bo
         _log(f"{label}: incremental {k + 1}/{bench.repeat}: cache-filling build")
         inc.fills.append(bench.build(base.raw, home / "out-fill", cache=cache))
         step = f"{label}: incremental {k + 1}/{bench.repeat}"
-        same = _cached_and_clean(bench, grown.raw, home, cache, "", f"{step}: +{added} records",
-                                 inc.rebuilds, inc.cleans)
-        if inc.identical == "yes":
-            inc.identical = same
+        _cached_and_clean(bench, grown.raw, home, cache, "", f"{step}: +{added} records", inc.grown)
         if longer is not None:
-            same = _cached_and_clean(bench, longer.raw, home, cache, "app-", f"{step}: +{added} records appended",
-                                     inc.appended_rebuilds, inc.appended_cleans)
-            if inc.appended_identical == "yes":
-                inc.appended_identical = same
+            _cached_and_clean(bench, longer.raw, home, cache, "app-", f"{step}: +{added} records appended",
+                              inc.appended)
         if shuffled is not None:
-            same = _cached_and_clean(bench, shuffled.raw, home, cache, "rev-",
-                                     f"{step}: every file reordered, +{added} records",
-                                     inc.reordered_rebuilds, inc.reordered_cleans)
-            if inc.reordered_identical == "yes":
-                inc.reordered_identical = same
+            _cached_and_clean(bench, shuffled.raw, home, cache, "rev-", f"{step}: every file reordered, +{added} records",
+                              inc.reordered)
     for name in ("out-fill", "out-cached", "out-clean", "out-app-cached", "out-app-clean", "out-rev-cached",
                  "out-rev-clean", "cache"):
         shutil.rmtree(home / name, ignore_errors=True)  # large at 1M; the plain out/ is kept
@@ -478,17 +473,18 @@ def _measure_incremental(bench: Bench, home: Path, base: Corpus, base_reused: bo
 
 
 def _cached_and_clean(bench: Bench, raw: Path, home: Path, cache: Path, prefix: str, step: str,
-                      rebuilds: list[BuildRun], cleans: list[BuildRun]) -> str:
-    """Build `raw` with the cache and without, into home/out-{prefix}cached and -clean; append
-    the runs; return whether the two releases are the same bytes."""
+                      case: Rebuilds) -> None:
+    """Build `raw` with the cache and without, into home/out-{prefix}cached and -clean; add the
+    runs, and whether the two releases are the same bytes, to `case`."""
     _log(f"{step}, cached rebuild")
-    rebuilds.append(bench.build(raw, home / f"out-{prefix}cached", cache=cache))
+    case.cached.append(bench.build(raw, home / f"out-{prefix}cached", cache=cache))
     _log(f"{step}, clean build")
-    cleans.append(bench.build(raw, home / f"out-{prefix}clean"))
+    case.clean.append(bench.build(raw, home / f"out-{prefix}clean"))
     same = _same_release(home / f"out-{prefix}cached", home / f"out-{prefix}clean")
+    if case.identical == "yes":
+        case.identical = same
     for name in (f"out-{prefix}cached", f"out-{prefix}clean"):
         shutil.rmtree(home / name, ignore_errors=True)
-    return same
 
 
 def _measure_dask(bench: Bench, home: Path, corpus: Corpus) -> DaskRun:
@@ -553,7 +549,7 @@ def _growth(results: list[SizeResult]) -> str:
     line = (f"{span} ({records:.1f}× records): build time grows {times:.1f}×, "
             f"floor time {floors:.1f}×")
     if small.incremental and large.incremental:
-        incr = _secs(large.incremental.rebuilds) / _secs(small.incremental.rebuilds)
+        incr = _secs(large.incremental.grown.cached) / _secs(small.incremental.grown.cached)
         line += f", cached rebuild time {incr:.1f}×"
     trees = _tree_peak(large.builds), _tree_peak(small.builds)
     if None not in trees:
@@ -566,23 +562,22 @@ def _incremental_rows(results: list[SizeResult]) -> list[list[str]]:
     for r in results:
         inc = r.incremental
         assert inc is not None
-        fill, rebuild, clean = _secs(inc.fills), _secs(inc.rebuilds), _secs(inc.cleans)
+        fill, rebuild, clean = _secs(inc.fills), _secs(inc.grown.cached), _secs(inc.grown.clean)
         rows.append([_label(r.corpus.records), f"+{inc.added}", f"{fill:.2f}",
                      f"{fill / _secs(r.builds):.2f}", f"{rebuild:.2f}", f"{clean:.2f}",
-                     f"{rebuild / clean:.3f}", inc.identical])
+                     f"{rebuild / clean:.3f}", inc.grown.identical])
     return rows
 
 
-def _case_rows(results: list[SizeResult], case: str) -> list[list[str]]:
+def _case_rows(results: list[SizeResult], case: Callable[[Incremental], Rebuilds]) -> list[list[str]]:
     """Rows of the `appended` or `reordered` table."""
     rows = []
     for r in results:
-        inc = r.incremental
-        assert inc is not None
-        rebuilds, cleans = getattr(inc, f"{case}_rebuilds"), getattr(inc, f"{case}_cleans")
-        rebuild, clean = _secs(rebuilds), _secs(cleans)
-        rows.append([_label(r.corpus.records), f"+{inc.added}", f"{rebuild:.2f}", f"{clean:.2f}",
-                     f"{rebuild / clean:.3f}", getattr(inc, f"{case}_identical")])
+        assert r.incremental is not None
+        runs = case(r.incremental)
+        rebuild, clean = _secs(runs.cached), _secs(runs.clean)
+        rows.append([_label(r.corpus.records), f"+{r.incremental.added}", f"{rebuild:.2f}", f"{clean:.2f}",
+                     f"{rebuild / clean:.3f}", runs.identical])
     return rows
 
 
@@ -607,12 +602,12 @@ def _report(results: list[SizeResult], args: argparse.Namespace) -> None:
             print()
             print("appended: as many other new records appended to the last raw file, rebuilt with the "
                   "same cache, vs a clean build of that corpus")
-            _table(["size", "added", "cached s", "clean s", "cached/clean", "identical"], _case_rows(results, "appended"))
+            _table(["size", "added", "cached s", "clean s", "cached/clean", "identical"], _case_rows(results, lambda inc: inc.appended))
         if args.reordered:
             print()
             print("reordered: every raw file's lines in reverse order, plus the new file, rebuilt with the "
                   "same cache (every old record from the per-record cache), vs a clean build of that corpus")
-            _table(["size", "added", "cached s", "clean s", "cached/clean", "identical"], _case_rows(results, "reordered"))
+            _table(["size", "added", "cached s", "clean s", "cached/clean", "identical"], _case_rows(results, lambda inc: inc.reordered))
     dask = results[0].dask
     if dask is not None:
         local, remote = _secs(results[0].builds), _secs(dask.runs)

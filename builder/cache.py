@@ -207,9 +207,12 @@ class RecordCache:
         self._decoded[batch_id] = batch
         self._decoded_bytes += batch.nbytes if batch is not None else 0
         while self._decoded_bytes > _DECODED_BYTES and len(self._decoded) > 1:
-            _, old = self._decoded.popitem(last=False)
-            self._decoded_bytes -= old.nbytes if old is not None else 0
+            self._forget(next(iter(self._decoded)))
         return batch
+
+    def _forget(self, batch_id: int) -> None:
+        old = self._decoded.pop(batch_id)
+        self._decoded_bytes -= old.nbytes if old is not None else 0
 
     def commit(self) -> None:
         """Write the waiting entries in one transaction and make them durable. Each commit
@@ -234,8 +237,7 @@ class RecordCache:
             raise
         self._waiting_rows, self._waiting = [], {}
         for batch_id in [b for b in self._decoded if b < 0]:  # those ids now mean nothing
-            old = self._decoded.pop(batch_id)
-            self._decoded_bytes -= old.nbytes if old is not None else 0
+            self._forget(batch_id)
 
     def close(self) -> None:
         """Commit what was put (the entries of a build that failed later are still right) and
